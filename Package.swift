@@ -1,0 +1,61 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow the layering of the design notes: lower targets never import higher ones.
+//   CPNG, CJPEG, COpenBLAS  — system libraries (+ setjmp shims for libpng/libjpeg)
+//   ImageIO                 — bytes ⇄ Image, PNG/JPEG decode and encode, typed errors
+//   Runner                  — folder jobs (scan), manifests, progress
+//   vigil                   — the command-line program
+let package = Package(
+    name: "Vigil",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "vigil", targets: ["vigil"]),
+        .library(name: "ImageIO", targets: ["ImageIO"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+    ],
+    targets: [
+        .target(
+            name: "CPNG",
+            linkerSettings: [.linkedLibrary("png16")]
+        ),
+        .target(
+            name: "CJPEG",
+            linkerSettings: [.linkedLibrary("jpeg")]
+        ),
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "ImageIO",
+            dependencies: ["CPNG", "CJPEG"]
+        ),
+        .target(
+            name: "Runner",
+            dependencies: [
+                "ImageIO",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "vigil",
+            dependencies: [
+                "Runner", "ImageIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "vigil-bench",
+            dependencies: ["ImageIO", "Runner"],
+            path: "Benchmarks/vigil-bench"
+        ),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
