@@ -138,9 +138,14 @@ def make_bad(d, png_dir, jpeg_dir):
     png = open(f"{png_dir}/rgb8.png", "rb").read()
     for cut in (5, 8, 20, 33, len(png) // 2, len(png) - 12, len(png) - 1):
         write(f"{d}/png_truncated_{cut}.png", png[:cut])
-    # Flip one byte inside the IDAT payload without fixing its CRC.
+    # Flip one byte inside the IDAT payload without fixing its CRC: zlib notices first.
     i = png.index(b"IDAT") + 4 + 10
-    write(f"{d}/png_bad_crc.png", png[:i] + bytes([png[i] ^ 0xFF]) + png[i + 1:])
+    write(f"{d}/png_bad_idat.png", png[:i] + bytes([png[i] ^ 0xFF]) + png[i + 1:])
+    # Intact IDAT payload, wrong CRC.
+    start = png.index(b"IDAT") - 4
+    length = struct.unpack(">I", png[start:start + 4])[0]
+    crc_at = start + 8 + length
+    write(f"{d}/png_bad_crc.png", png[:crc_at] + bytes([png[crc_at] ^ 0x55]) + png[crc_at + 1:])
     # A header that declares 100000 × 100000 RGB (valid CRC), followed by a tiny IDAT.
     ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0)
     write(f"{d}/png_huge_header.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
