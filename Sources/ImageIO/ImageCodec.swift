@@ -65,5 +65,6 @@ public enum ImageCodec {
 /// A file that could not be read at all (missing, unreadable, a directory).
 public struct FileReadError: Error, CustomStringConvertible, Sendable {
     public let reason: String
+    public init(reason: String) { self.reason = reason }
     public var description: String { "cannot read: \(reason)" }
 }
