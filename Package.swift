@@ -51,7 +51,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["ImageIO", "Runner"],
+            dependencies: ["ImageIO"],
             path: "Benchmarks/vigil-bench"
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),

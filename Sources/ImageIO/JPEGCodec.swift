@@ -51,16 +51,22 @@ enum JPEGCodec {
         var target = options.targetSize
         if let t = target, applying >= 5 { target = (t.height, t.width) }  // rotated by 90°: swap
         let denom = scaleDenominator(width: Int(info.width), height: Int(info.height), target: target)
-        if denom != 1 && vg_jpeg_probe(base, bytes.count, denom, options.maxPixels, &info, &status) != 0 {
-            throw error(from: status, info: info)
-        }
-        let w = Int(info.out_width), h = Int(info.out_height), ch = Int(info.out_components)
-        var px = [UInt8](repeating: 0, count: w * h * ch)
-        let rc = px.withUnsafeMutableBufferPointer { out in
-            vg_jpeg_decode(base, bytes.count, denom, options.maxPixels, options.lenient ? 1 : 0,
-                           options.fastDCT ? 1 : 0, out.baseAddress, out.count, &info, &status)
+        // libjpeg's scaled size is ceil(size / denom); the output channel count follows the
+        // colour space (gray 1, CMYK/YCCK 4, else RGB 3). No second header parse needed.
+        let d = Int(denom)
+        let w = (Int(info.width) + d - 1) / d, h = (Int(info.height) + d - 1) / d
+        let ch = info.color_space == Int32(VG_JPEG_CS_GRAY) ? 1 : (info.components == 4 ? 4 : 3)
+        var rc: Int32 = 0
+        // Every byte is written by the decoder (a lenient decode of a short file included),
+        // so the buffer starts uninitialised instead of zero-filled.
+        let px = [UInt8](unsafeUninitializedCapacity: w * h * ch) { buf, count in
+            rc = vg_jpeg_decode(base, bytes.count, denom, options.maxPixels, options.lenient ? 1 : 0,
+                                options.fastDCT ? 1 : 0, buf.baseAddress, buf.count, &info, &status)
+            count = rc == 0 ? buf.count : 0
         }
         if rc != 0 { throw error(from: status, info: info) }
+        precondition(Int(info.out_width) == w && Int(info.out_height) == h && Int(info.out_components) == ch,
+                     "libjpeg output layout differs from the computed one")
         var image: Image
         if ch == 4 {
             // libjpeg returns CMYK as stored. Files with an Adobe marker (Photoshop and
