@@ -56,6 +56,8 @@ let package = Package(
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
+        // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
+        .testTarget(name: "CLITests", dependencies: ["vigil"]),
     ],
     swiftLanguageModes: [.v5]
 )

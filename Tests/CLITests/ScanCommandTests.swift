@@ -1,0 +1,69 @@
+import Foundation
+import XCTest
+
+/// Runs the built `vigil` executable the way a script would and checks exit codes and outputs.
+final class ScanCommandTests: XCTestCase {
+    static let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+    func vigil(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        var exe = Self.products.appendingPathComponent("vigil")
+        if !FileManager.default.fileExists(atPath: exe.path) {
+            // xctest bundles on some platforms sit one level deeper.
+            exe = Self.products.deletingLastPathComponent().appendingPathComponent("vigil")
+        }
+        let p = Process()
+        p.executableURL = exe
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func testScanOfMixedFolderListsEveryFileAndExitsZero() throws {
+        let bad = Self.fixtures + "/bad"
+        let count = try FileManager.default.contentsOfDirectory(atPath: bad).count
+        let r = try vigil(["scan", bad, "--threads", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, count + 1, "a header and one row per file")
+        XCTAssertTrue(lines.dropFirst().allSatisfy { $0.contains(",error,") }, "every bad fixture fails")
+        XCTAssertTrue(r.stderr.contains("scanned \(count) files"), r.stderr)
+    }
+
+    func testStrictFailsWhenAnythingFailed() throws {
+        XCTAssertEqual(try vigil(["scan", Self.fixtures + "/bad", "--strict", "--quiet"]).status, 1)
+        XCTAssertEqual(try vigil(["scan", Self.fixtures + "/png", "--strict", "--quiet"]).status, 0)
+    }
+
+    func testJSONLOutputFileIsWrittenAndParses() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("vigil-cli-\(getpid()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try vigil(["scan", Self.fixtures + "/jpeg", "--output", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+        }
+        XCTAssertEqual(rows.count, 17)
+        let o6 = rows.first { ($0["path"] as? String) == "orientation_6.jpg" }!
+        XCTAssertEqual(o6["orientation"] as? Int, 6)
+        XCTAssertEqual(o6["format"] as? String, "jpeg")
+        let cmyk = rows.first { ($0["path"] as? String) == "cmyk_adobe_inverted.jpg" }!
+        XCTAssertEqual(cmyk["color_space"] as? String, "cmyk")
+        XCTAssertEqual(cmyk["channels"] as? Int, 4)
+    }
+
+    func testMissingFolderAndBadUsage() throws {
+        let missing = try vigil(["scan", "/nonexistent/vigil-folder"])
+        XCTAssertEqual(missing.status, 2)
+        XCTAssertTrue(missing.stderr.contains("/nonexistent/vigil-folder"), missing.stderr)
+        XCTAssertEqual(try vigil(["scan", Self.fixtures, "--threads", "0"]).status, 64)
+        XCTAssertEqual(try vigil(["scan", Self.fixtures, "--format", "xml"]).status, 64)
+    }
+}
