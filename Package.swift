@@ -31,6 +31,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .target(name: "TensorCore"),
+        .target(name: "Kernels", dependencies: ["TensorCore", "COpenBLAS"]),
         .target(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
@@ -55,6 +57,7 @@ let package = Package(
             path: "Benchmarks/vigil-bench"
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil"]),

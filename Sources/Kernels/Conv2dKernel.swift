@@ -1,0 +1,130 @@
+import TensorCore
+
+/// A 2-D convolution over NHWC data as im2col + GEMM.
+///
+/// Layouts: input `(N, H, W, Cin)`, weight `(Cout, KH, KW, Cin/groups)`, bias `(Cout)`,
+/// output `(N, OH, OW, Cout)`. Group g reads input channels `g·Cin/G ..< (g+1)·Cin/G` and
+/// writes output channels `g·Cout/G ..< (g+1)·Cout/G`.
+///
+/// Images are processed in chunks whose im2col matrix fits the scratch budget, so small
+/// late-stage feature maps still make one tall GEMM per chunk instead of a thin one per
+/// image. A 1×1, stride-1, unpadded, ungrouped convolution skips im2col: the NHWC input
+/// already is the `(N·H·W) × Cin` matrix.
+public struct Conv2dKernel: Sendable, Hashable {
+    public var batch: Int
+    public var inC: Int
+    public var outC: Int
+    public var groups: Int
+    public var geometry: ConvGeometry
+    /// Largest im2col matrix, in floats, built at once (default 8 M floats = 32 MB).
+    public var scratchLimit = 8 << 20
+
+    public init(batch: Int, inC: Int, outC: Int, groups: Int = 1, geometry: ConvGeometry) {
+        precondition(groups >= 1 && inC % groups == 0 && outC % groups == 0, "channels must divide into groups")
+        self.batch = batch; self.inC = inC; self.outC = outC; self.groups = groups; self.geometry = geometry
+    }
+
+    public var cg: Int { inC / groups }
+    public var og: Int { outC / groups }
+    public var patch: Int { geometry.kernelH * geometry.kernelW * cg }
+    public var pixelsOut: Int { geometry.outH * geometry.outW }
+    public var isPointwise: Bool {
+        let g = geometry
+        return groups == 1 && g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1
+            && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
+    }
+
+    /// Multiply-adds × 2 of the forward pass.
+    public var flops: Double { 2 * Double(batch * pixelsOut * outC) * Double(patch) }
+
+    var imagesPerChunk: Int { max(1, min(batch, scratchLimit / max(1, pixelsOut * patch))) }
+
+    /// y = conv(x, w) (+ bias). `y` is overwritten.
+    public func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        y: UnsafeMutablePointer<Float>, context: Context) {
+        let inImage = geometry.inH * geometry.inW * inC
+        let outImage = pixelsOut * outC
+        if isPointwise {
+            gemm(transB: true, m: batch * pixelsOut, n: outC, k: inC, a: x, lda: inC, b: weight, ldb: inC,
+                 c: y, ldc: outC, context: context)
+        } else {
+            let per = imagesPerChunk
+            let cols = context.scratch(0, count: per * pixelsOut * patch)
+            var n0 = 0
+            while n0 < batch {
+                let nb = min(per, batch - n0)
+                for g in 0..<groups {
+                    context.parallelFor(nb) { i in
+                        im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
+                               cols: cols.baseAddress! + i * pixelsOut * patch)
+                    }
+                    gemm(transB: true, m: nb * pixelsOut, n: og, k: patch, a: cols.baseAddress!, lda: patch,
+                         b: weight + g * og * patch, ldb: patch, c: y + n0 * outImage + g * og, ldc: outC, context: context)
+                }
+                n0 += nb
+            }
+        }
+        if let bias { addBias(y, bias: bias, rows: batch * pixelsOut, channels: outC) }
+    }
+
+    /// Gradients: `dx` is overwritten (when given); `dw` and `db` are accumulated into.
+    public func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
+                         context: Context) {
+        let inImage = geometry.inH * geometry.inW * inC
+        let outImage = pixelsOut * outC
+        if let db { sumRows(dy, rows: batch * pixelsOut, channels: outC, into: db) }
+        if isPointwise {
+            // dW (Cout × Cin) += dYᵀ · X ;  dX = dY · W
+            gemm(transA: true, m: outC, n: inC, k: batch * pixelsOut, a: dy, lda: outC, b: x, ldb: inC,
+                 beta: 1, c: dw, ldc: inC, context: context)
+            if let dx {
+                gemm(m: batch * pixelsOut, n: inC, k: outC, a: dy, lda: outC, b: weight, ldb: inC, c: dx, ldc: inC, context: context)
+            }
+            return
+        }
+        if let dx { dx.update(repeating: 0, count: batch * inImage) }
+        let per = imagesPerChunk
+        let cols = context.scratch(0, count: per * pixelsOut * patch)
+        var n0 = 0
+        while n0 < batch {
+            let nb = min(per, batch - n0)
+            for g in 0..<groups {
+                context.parallelFor(nb) { i in
+                    im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
+                           cols: cols.baseAddress! + i * pixelsOut * patch)
+                }
+                let dyg = dy + n0 * outImage + g * og
+                // dW_g (og × patch) += dY_gᵀ (og × M) · cols (M × patch)
+                gemm(transA: true, m: og, n: patch, k: nb * pixelsOut, a: dyg, lda: outC, b: cols.baseAddress!, ldb: patch,
+                     beta: 1, c: dw + g * og * patch, ldc: patch, context: context)
+                if let dx {
+                    // dcols (M × patch) = dY_g (M × og) · W_g (og × patch), then scattered back.
+                    gemm(m: nb * pixelsOut, n: patch, k: og, a: dyg, lda: outC, b: weight + g * og * patch, ldb: patch,
+                         c: cols.baseAddress!, ldc: patch, context: context)
+                    context.parallelFor(nb) { i in
+                        col2im(cols.baseAddress! + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
+                               dx: dx + (n0 + i) * inImage)
+                    }
+                }
+            }
+            n0 += nb
+        }
+    }
+}
+
+/// y[r, c] += bias[c] for an (rows × channels) matrix.
+public func addBias(_ y: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, rows: Int, channels: Int) {
+    for r in 0..<rows {
+        let row = y + r * channels
+        for c in 0..<channels { row[c] += bias[c] }
+    }
+}
+
+/// out[c] += Σ_r m[r, c] for an (rows × channels) matrix.
+public func sumRows(_ m: UnsafePointer<Float>, rows: Int, channels: Int, into out: UnsafeMutablePointer<Float>) {
+    for r in 0..<rows {
+        let row = m + r * channels
+        for c in 0..<channels { out[c] += row[c] }
+    }
+}
