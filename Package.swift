@@ -33,6 +33,9 @@ let package = Package(
         ),
         .target(name: "TensorCore"),
         .target(name: "Kernels", dependencies: ["TensorCore", "COpenBLAS"]),
+        .target(name: "Layers", dependencies: ["TensorCore", "Kernels"]),
+        .target(name: "Optim", dependencies: ["TensorCore", "Layers"]),
+        .target(name: "TestSupport", dependencies: ["TensorCore", "Layers"]),
         .target(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
@@ -58,6 +61,7 @@ let package = Package(
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil"]),

@@ -34,6 +34,9 @@ public struct Conv2dKernel: Sendable, Hashable {
             && g.padTop == 0 && g.padLeft == 0 && g.padBottom == 0 && g.padRight == 0
     }
 
+    /// Depthwise (one input channel per group, one output per input) runs the direct kernel.
+    public var isDepthwise: Bool { groups > 1 && groups == inC && groups == outC }
+
     /// Multiply-adds × 2 of the forward pass.
     public var flops: Double { 2 * Double(batch * pixelsOut * outC) * Double(patch) }
 
@@ -44,7 +47,9 @@ public struct Conv2dKernel: Sendable, Hashable {
                         y: UnsafeMutablePointer<Float>, context: Context) {
         let inImage = geometry.inH * geometry.inW * inC
         let outImage = pixelsOut * outC
-        if isPointwise {
+        if isDepthwise {
+            Depthwise.forward(self, x: x, weight: weight, y: y, context: context)
+        } else if isPointwise {
             gemm(transB: true, m: batch * pixelsOut, n: outC, k: inC, a: x, lda: inC, b: weight, ldb: inC,
                  c: y, ldc: outC, context: context)
         } else {
@@ -71,19 +76,25 @@ public struct Conv2dKernel: Sendable, Hashable {
     public func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>, db: UnsafeMutablePointer<Float>?,
                          context: Context) {
-        let inImage = geometry.inH * geometry.inW * inC
-        let outImage = pixelsOut * outC
         if let db { sumRows(dy, rows: batch * pixelsOut, channels: outC, into: db) }
-        if isPointwise {
-            // dW (Cout × Cin) += dYᵀ · X ;  dX = dY · W
-            gemm(transA: true, m: outC, n: inC, k: batch * pixelsOut, a: dy, lda: outC, b: x, ldb: inC,
-                 beta: 1, c: dw, ldc: inC, context: context)
-            if let dx {
-                gemm(m: batch * pixelsOut, n: inC, k: outC, a: dy, lda: outC, b: weight, ldb: inC, c: dx, ldc: inC, context: context)
-            }
+        if isDepthwise {
+            Depthwise.backward(self, x: x, weight: weight, dy: dy, dx: dx, dw: dw, context: context)
             return
         }
-        if let dx { dx.update(repeating: 0, count: batch * inImage) }
+        backwardWeights(x: x, dy: dy, dw: dw, context: context)
+        if let dx { backwardData(weight: weight, dy: dy, dx: dx, context: context) }
+    }
+
+    /// dw += ∂L/∂w given the input x and upstream gradient dy (no bias).
+    public func backwardWeights(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>,
+                                context: Context) {
+        if isPointwise {
+            // dW (Cout × Cin) += dYᵀ · X
+            gemm(transA: true, m: outC, n: inC, k: batch * pixelsOut, a: dy, lda: outC, b: x, ldb: inC,
+                 beta: 1, c: dw, ldc: inC, context: context)
+            return
+        }
+        let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
         let per = imagesPerChunk
         let cols = context.scratch(0, count: per * pixelsOut * patch)
         var n0 = 0
@@ -94,18 +105,35 @@ public struct Conv2dKernel: Sendable, Hashable {
                     im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
                            cols: cols.baseAddress! + i * pixelsOut * patch)
                 }
-                let dyg = dy + n0 * outImage + g * og
                 // dW_g (og × patch) += dY_gᵀ (og × M) · cols (M × patch)
-                gemm(transA: true, m: og, n: patch, k: nb * pixelsOut, a: dyg, lda: outC, b: cols.baseAddress!, ldb: patch,
-                     beta: 1, c: dw + g * og * patch, ldc: patch, context: context)
-                if let dx {
-                    // dcols (M × patch) = dY_g (M × og) · W_g (og × patch), then scattered back.
-                    gemm(m: nb * pixelsOut, n: patch, k: og, a: dyg, lda: outC, b: weight + g * og * patch, ldb: patch,
-                         c: cols.baseAddress!, ldc: patch, context: context)
-                    context.parallelFor(nb) { i in
-                        col2im(cols.baseAddress! + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
-                               dx: dx + (n0 + i) * inImage)
-                    }
+                gemm(transA: true, m: og, n: patch, k: nb * pixelsOut, a: dy + n0 * outImage + g * og, lda: outC,
+                     b: cols.baseAddress!, ldb: patch, beta: 1, c: dw + g * og * patch, ldc: patch, context: context)
+            }
+            n0 += nb
+        }
+    }
+
+    /// dx = ∂L/∂x given the weight and upstream gradient dy (dx is overwritten).
+    public func backwardData(weight: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                             context: Context) {
+        if isPointwise {
+            gemm(m: batch * pixelsOut, n: inC, k: outC, a: dy, lda: outC, b: weight, ldb: inC, c: dx, ldc: inC, context: context)
+            return
+        }
+        let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
+        dx.update(repeating: 0, count: batch * inImage)
+        let per = imagesPerChunk
+        let cols = context.scratch(0, count: per * pixelsOut * patch)
+        var n0 = 0
+        while n0 < batch {
+            let nb = min(per, batch - n0)
+            for g in 0..<groups {
+                // dcols (M × patch) = dY_g (M × og) · W_g (og × patch), then scattered back.
+                gemm(m: nb * pixelsOut, n: patch, k: og, a: dy + n0 * outImage + g * og, lda: outC,
+                     b: weight + g * og * patch, ldb: patch, c: cols.baseAddress!, ldc: patch, context: context)
+                context.parallelFor(nb) { i in
+                    col2im(cols.baseAddress! + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
+                           dx: dx + (n0 + i) * inImage)
                 }
             }
             n0 += nb

@@ -1,17 +1,21 @@
 import Foundation
 
 /// What every kernel and layer call needs from its surroundings: how many threads to use,
-/// and a scratch arena reused across calls so the hot path does not allocate.
+/// a seeded random stream, and a scratch arena reused across calls so the hot path does
+/// not allocate.
 ///
 /// The thread count is the single knob for parallelism: `Kernels` hands it to OpenBLAS
 /// before each GEMM and uses it for its own loops.
 public final class Context: @unchecked Sendable {
     public let threads: Int
+    /// The random stream for layers that draw (dropout). Seed it for reproducible runs.
+    public var rng: SeededRNG
     private var slots: [UnsafeMutableBufferPointer<Float>] = []
 
-    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount, seed: UInt64 = 0) {
         precondition(threads >= 1, "threads must be at least 1")
         self.threads = threads
+        self.rng = SeededRNG(seed: seed)
     }
 
     /// A scratch buffer of at least `count` floats for slot `slot`; contents are undefined.

@@ -1,0 +1,63 @@
+import Foundation
+
+/// Pointwise activation functions with their derivatives, on raw buffers.
+public enum ActivationKind: Sendable, Equatable, Hashable, Codable {
+    case relu
+    case relu6
+    case leakyRelu(slope: Float)
+    case sigmoid
+    case tanh
+    /// x · ReLU6(x + 3) / 6 (MobileNetV3).
+    case hardswish
+    /// x · σ(x), also called swish (EfficientNet).
+    case silu
+
+    @inline(__always)
+    static func sigmoidf(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+
+    /// y = f(x) for `count` values (x and y may be the same buffer).
+    public func forward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .relu: for i in 0..<count { y[i] = max(x[i], 0) }
+        case .relu6: for i in 0..<count { y[i] = min(max(x[i], 0), 6) }
+        case .leakyRelu(let a): for i in 0..<count { y[i] = x[i] >= 0 ? x[i] : a * x[i] }
+        case .sigmoid: for i in 0..<count { y[i] = Self.sigmoidf(x[i]) }
+        case .tanh: for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
+        case .hardswish: for i in 0..<count { let v = x[i]; y[i] = v * min(max(v + 3, 0), 6) / 6 }
+        case .silu: for i in 0..<count { let v = x[i]; y[i] = v * Self.sigmoidf(v) }
+        }
+    }
+
+    /// dx = dy · f′(x), from the activation's input x.
+    public func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .relu: for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : 0 }
+        case .relu6: for i in 0..<count { dx[i] = x[i] > 0 && x[i] < 6 ? dy[i] : 0 }
+        case .leakyRelu(let a): for i in 0..<count { dx[i] = x[i] >= 0 ? dy[i] : a * dy[i] }
+        case .sigmoid: for i in 0..<count { let s = Self.sigmoidf(x[i]); dx[i] = dy[i] * s * (1 - s) }
+        case .tanh: for i in 0..<count { let t = Foundation.tanh(x[i]); dx[i] = dy[i] * (1 - t * t) }
+        case .hardswish:
+            for i in 0..<count {
+                let v = x[i]
+                dx[i] = v < -3 ? 0 : (v > 3 ? dy[i] : dy[i] * (2 * v + 3) / 6)
+            }
+        case .silu:
+            for i in 0..<count {
+                let s = Self.sigmoidf(x[i])
+                dx[i] = dy[i] * s * (1 + x[i] * (1 - s))
+            }
+        }
+    }
+
+    public var name: String {
+        switch self {
+        case .relu: return "relu"
+        case .relu6: return "relu6"
+        case .leakyRelu(let a): return "leaky_relu(\(a))"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .hardswish: return "hardswish"
+        case .silu: return "silu"
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import Kernels
+import TensorCore
+
+/// 2-D convolution. Input `(N, H, W, Cin)` → output `(N, OH, OW, Cout)`;
+/// weight `(Cout, KH, KW, Cin/groups)`, bias `(Cout)`.
+///
+/// im2col + OpenBLAS sgemm (1×1 stride 1 skips im2col; depthwise runs a direct kernel).
+/// For inference an activation can be fused into the output pass and a following
+/// BatchNorm folded into weight and bias (see `Layer.fuseForInference()`).
+public final class Conv2d: Layer {
+    public enum Padding: Sendable, Equatable {
+        /// Fixed padding: (top, left, bottom, right).
+        case explicit(Int, Int, Int, Int)
+        /// TensorFlow "SAME": output = ceil(input / stride), padding split with the extra
+        /// pixel at the bottom/right.
+        case same
+
+        public static func symmetric(_ p: Int) -> Padding { .explicit(p, p, p, p) }
+    }
+
+    public let name: String
+    public let inChannels: Int, outChannels: Int
+    public let kernel: (h: Int, w: Int)
+    public let stride: (h: Int, w: Int)
+    public let padding: Padding
+    public let dilation: (h: Int, w: Int)
+    public let groups: Int
+    public let weight: Parameter
+    public private(set) var bias: Parameter?
+    /// Applied to the output in the same pass (inference only).
+    public var fusedActivation: ActivationKind?
+
+    var input = Tensor(shape: [0])
+    var output = Tensor(shape: [0])
+    var plan: Conv2dKernel?
+
+    public init(_ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .symmetric(0),
+                dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout SeededRNG) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0, "\(name): channels must divide into groups")
+        self.name = name
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = (kernel, kernel)
+        self.stride = (stride, stride)
+        self.padding = padding
+        self.dilation = (dilation, dilation)
+        self.groups = groups
+        let fanIn = inChannels / groups * kernel * kernel
+        let bound = kaimingBound(fanIn: fanIn)
+        weight = Parameter("weight", Tensor.uniform([outChannels, kernel, kernel, inChannels / groups], -bound, bound, rng: &rng))
+        self.bias = bias ? Parameter("bias", Tensor.uniform([outChannels], -bound, bound, rng: &rng)) : nil
+    }
+
+    public var parameters: [Parameter] { bias.map { [weight, $0] } ?? [weight] }
+
+    public func geometry(inH: Int, inW: Int) -> ConvGeometry {
+        let pad: (Int, Int, Int, Int)
+        switch padding {
+        case .explicit(let t, let l, let b, let r): pad = (t, l, b, r)
+        case .same:
+            func split(_ size: Int, _ k: Int, _ s: Int, _ d: Int) -> (Int, Int) {
+                let out = (size + s - 1) / s
+                let total = max((out - 1) * s + (k - 1) * d + 1 - size, 0)
+                return (total / 2, total - total / 2)
+            }
+            let (t, b) = split(inH, kernel.h, stride.h, dilation.h)
+            let (l, r) = split(inW, kernel.w, stride.w, dilation.w)
+            pad = (t, l, b, r)
+        }
+        return ConvGeometry(inH: inH, inW: inW, kernel: (kernel.h, kernel.w), stride: (stride.h, stride.w),
+                            padding: pad, dilation: (dilation.h, dilation.w))
+    }
+
+    func kernelFor(_ shape: Shape) -> Conv2dKernel {
+        precondition(shape.rank == 4 && shape[3] == inChannels, "\(name): expected (N, H, W, \(inChannels)), got \(shape)")
+        let k = Conv2dKernel(batch: shape[0], inC: inChannels, outC: outChannels, groups: groups,
+                             geometry: geometry(inH: shape[1], inW: shape[2]))
+        if plan != k { plan = k }
+        return k
+    }
+
+    public func outputShape(_ input: Shape) -> Shape {
+        let g = geometry(inH: input[1], inW: input[2])
+        return [input[0], g.outH, g.outW, outChannels]
+    }
+
+    public func forward(_ x: Tensor, context: Context, training: Bool) -> Tensor {
+        let k = kernelFor(x.shape)
+        if training { input = x }
+        prepare(&output, [x.shape[0], k.geometry.outH, k.geometry.outW, outChannels])
+        let count = output.count
+        x.data.withUnsafeBufferPointer { xp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                output.data.withUnsafeMutableBufferPointer { yp in
+                    if let b = bias {
+                        b.value.data.withUnsafeBufferPointer { bp in
+                            k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!, context: context)
+                        }
+                    } else {
+                        k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: nil, y: yp.baseAddress!, context: context)
+                    }
+                    if let act = fusedActivation { act.forward(yp.baseAddress!, yp.baseAddress!, count: count) }
+                }
+            }
+        }
+        return output
+    }
+
+    public func backward(_ dy: Tensor, context: Context) -> Tensor {
+        precondition(fusedActivation == nil, "\(name): a fused convolution is inference-only")
+        let k = kernelFor(input.shape)
+        var dx = Tensor(shape: input.shape)
+        input.data.withUnsafeBufferPointer { xp in
+            weight.value.data.withUnsafeBufferPointer { wp in
+                dy.data.withUnsafeBufferPointer { dp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        weight.grad.data.withUnsafeMutableBufferPointer { dwp in
+                            if let b = bias {
+                                b.grad.data.withUnsafeMutableBufferPointer { dbp in
+                                    k.backward(x: xp.baseAddress!, weight: wp.baseAddress!, dy: dp.baseAddress!, dx: dxp.baseAddress!,
+                                               dw: dwp.baseAddress!, db: dbp.baseAddress!, context: context)
+                                }
+                            } else {
+                                k.backward(x: xp.baseAddress!, weight: wp.baseAddress!, dy: dp.baseAddress!, dx: dxp.baseAddress!,
+                                           dw: dwp.baseAddress!, db: nil, context: context)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Folds a following BatchNorm (in its eval form) into this convolution:
+    /// w′ = w · γ/√(σ²+ε) per output channel, b′ = (b − μ) · γ/√(σ²+ε) + β.
+    public func fold(_ bn: BatchNorm2d) {
+        precondition(bn.channels == outChannels, "\(name): BatchNorm has \(bn.channels) channels, conv \(outChannels)")
+        let per = weight.value.count / outChannels
+        if bias == nil { bias = Parameter("bias", Tensor(shape: [outChannels])) }
+        for c in 0..<outChannels {
+            let s = bn.gamma.value.data[c] / (bn.runningVar.value.data[c] + bn.eps).squareRoot()
+            for i in 0..<per { weight.value.data[c * per + i] *= s }
+            bias!.value.data[c] = (bias!.value.data[c] - bn.runningMean.value.data[c]) * s + bn.beta.value.data[c]
+        }
+    }
+}
