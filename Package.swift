@@ -56,7 +56,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["ImageIO"],
+            dependencies: ["ImageIO", "Kernels", "TensorCore"],
             path: "Benchmarks/vigil-bench"
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),

@@ -4,6 +4,9 @@
 //     Single-thread JPEG decode of every file in FOLDER (bytes preloaded, like the PIL
 //     anchor) into a 224×224 RGB float tensor (CHW, ImageNet mean/std), with and without
 //     DCT-domain downscaling. Prints images/s per variant (median over passes).
+//
+//   vigil-bench conv [--batch N] [--threads 1,2]
+//     ResNet-18's convolution shapes, forward and backward, beside same-run sgemm.
 import Dispatch
 import Foundation
 import ImageIO
@@ -104,8 +107,12 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 do {
     switch arguments.first {
     case "decode": try runDecode(Array(arguments.dropFirst()))
+    case "conv": runConv(Array(arguments.dropFirst()))
     default:
-        print("usage: vigil-bench decode [FOLDER] [--passes N] [--json FILE]")
+        print("""
+        usage: vigil-bench decode [FOLDER] [--passes N] [--json FILE]
+               vigil-bench conv [--batch N] [--threads 1,2] [--only NAME]
+        """)
         exit(arguments.isEmpty ? 0 : 64)
     }
 } catch {

@@ -18,6 +18,9 @@ public struct Conv2dKernel: Sendable, Hashable {
     public var geometry: ConvGeometry
     /// Largest im2col matrix, in floats, built at once (default 8 M floats = 32 MB).
     public var scratchLimit = 8 << 20
+    /// Stride-1 convolutions use shifted GEMMs instead of im2col when the padded grid is at
+    /// most this many times the output (see `ShiftConv`); 0 turns the path off.
+    public var shiftedGEMMMaxGrowth = 1.2
 
     public init(batch: Int, inC: Int, outC: Int, groups: Int = 1, geometry: ConvGeometry) {
         precondition(groups >= 1 && inC % groups == 0 && outC % groups == 0, "channels must divide into groups")
@@ -40,36 +43,55 @@ public struct Conv2dKernel: Sendable, Hashable {
     /// Multiply-adds × 2 of the forward pass.
     public var flops: Double { 2 * Double(batch * pixelsOut * outC) * Double(patch) }
 
-    var imagesPerChunk: Int { max(1, min(batch, scratchLimit / max(1, pixelsOut * patch))) }
+    /// Images per im2col chunk: as many as the scratch budget allows, but no more than an
+    /// equal share per thread so every worker gets a chunk.
+    func imagesPerChunk(threads: Int) -> Int {
+        let byMemory = scratchLimit / max(1, pixelsOut * patch)
+        let share = (batch + threads - 1) / threads
+        return max(1, min(batch, byMemory, share))
+    }
 
     /// y = conv(x, w) (+ bias). `y` is overwritten.
     public func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         y: UnsafeMutablePointer<Float>, context: Context) {
-        let inImage = geometry.inH * geometry.inW * inC
-        let outImage = pixelsOut * outC
         if isDepthwise {
             Depthwise.forward(self, x: x, weight: weight, y: y, context: context)
+        } else if ShiftConv.suits(self) {
+            ShiftConv.forward(self, x: x, weight: weight, y: y, context: context)
         } else if isPointwise {
             gemm(transB: true, m: batch * pixelsOut, n: outC, k: inC, a: x, lda: inC, b: weight, ldb: inC,
                  c: y, ldc: outC, context: context)
         } else {
-            let per = imagesPerChunk
-            let cols = context.scratch(0, count: per * pixelsOut * patch)
-            var n0 = 0
-            while n0 < batch {
-                let nb = min(per, batch - n0)
+            let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
+            forEachChunk(context) { _, n0, nb, cols, blas in
                 for g in 0..<groups {
-                    context.parallelFor(nb) { i in
-                        im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
-                               cols: cols.baseAddress! + i * pixelsOut * patch)
+                    for i in 0..<nb {
+                        im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry, cols: cols + i * pixelsOut * patch)
                     }
-                    gemm(transB: true, m: nb * pixelsOut, n: og, k: patch, a: cols.baseAddress!, lda: patch,
-                         b: weight + g * og * patch, ldb: patch, c: y + n0 * outImage + g * og, ldc: outC, context: context)
+                    gemm(transB: true, m: nb * pixelsOut, n: og, k: patch, a: cols, lda: patch, b: weight + g * og * patch, ldb: patch,
+                         c: y + n0 * outImage + g * og, ldc: outC, context: blas)
                 }
-                n0 += nb
             }
         }
         if let bias { addBias(y, bias: bias, rows: batch * pixelsOut, channels: outC) }
+    }
+
+    /// Runs `body(worker, firstImage, imageCount, cols, blasContext)` over image chunks. With several
+    /// threads each worker takes whole chunks with its own im2col buffer and single-threaded
+    /// GEMMs, so im2col and GEMM of different chunks overlap instead of alternating.
+    func forEachChunk(_ context: Context, _ body: (Int, Int, Int, UnsafeMutablePointer<Float>, Context) -> Void) {
+        let per = imagesPerChunk(threads: context.threads)
+        let chunks = (batch + per - 1) / per
+        let workers = min(context.threads, chunks)
+        let buffers = (0..<workers).map { w in context.scratch(16 + w, count: per * pixelsOut * patch).baseAddress! }
+        let blas = workers > 1 ? Context(threads: 1) : context
+        context.parallelFor(workers) { w in
+            var c = w
+            while c < chunks {
+                body(w, c * per, min(per, batch - c * per), buffers[w], blas)
+                c += workers
+            }
+        }
     }
 
     /// Gradients: `dx` is overwritten (when given); `dw` and `db` are accumulated into.
@@ -79,6 +101,10 @@ public struct Conv2dKernel: Sendable, Hashable {
         if let db { sumRows(dy, rows: batch * pixelsOut, channels: outC, into: db) }
         if isDepthwise {
             Depthwise.backward(self, x: x, weight: weight, dy: dy, dx: dx, dw: dw, context: context)
+            return
+        }
+        if ShiftConv.suits(self) {
+            ShiftConv.backward(self, x: x, weight: weight, dy: dy, dx: dx, dw: dw, context: context)
             return
         }
         backwardWeights(x: x, dy: dy, dw: dw, context: context)
@@ -95,21 +121,26 @@ public struct Conv2dKernel: Sendable, Hashable {
             return
         }
         let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
-        let per = imagesPerChunk
-        let cols = context.scratch(0, count: per * pixelsOut * patch)
-        var n0 = 0
-        while n0 < batch {
-            let nb = min(per, batch - n0)
+        let wCount = outC * patch
+        let per = imagesPerChunk(threads: context.threads)
+        let workers = min(context.threads, (batch + per - 1) / per)
+        // One weight-gradient accumulator per worker, summed into dw at the end.
+        let partial = context.scratch(15, count: workers * wCount).baseAddress!
+        partial.update(repeating: 0, count: workers * wCount)
+        forEachChunk(context) { worker, n0, nb, cols, blas in
+            let mine = partial + worker * wCount
             for g in 0..<groups {
-                context.parallelFor(nb) { i in
-                    im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
-                           cols: cols.baseAddress! + i * pixelsOut * patch)
+                for i in 0..<nb {
+                    im2col(x + (n0 + i) * inImage, inC: inC, c0: g * cg, cg: cg, geometry: geometry, cols: cols + i * pixelsOut * patch)
                 }
                 // dW_g (og × patch) += dY_gᵀ (og × M) · cols (M × patch)
                 gemm(transA: true, m: og, n: patch, k: nb * pixelsOut, a: dy + n0 * outImage + g * og, lda: outC,
-                     b: cols.baseAddress!, ldb: patch, beta: 1, c: dw + g * og * patch, ldc: patch, context: context)
+                     b: cols, ldb: patch, beta: 1, c: mine + g * og * patch, ldc: patch, context: blas)
             }
-            n0 += nb
+        }
+        for w in 0..<workers {
+            let src = partial + w * wCount
+            for i in 0..<wCount { dw[i] += src[i] }
         }
     }
 
@@ -121,22 +152,16 @@ public struct Conv2dKernel: Sendable, Hashable {
             return
         }
         let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
-        dx.update(repeating: 0, count: batch * inImage)
-        let per = imagesPerChunk
-        let cols = context.scratch(0, count: per * pixelsOut * patch)
-        var n0 = 0
-        while n0 < batch {
-            let nb = min(per, batch - n0)
+        forEachChunk(context) { _, n0, nb, cols, blas in
+            (dx + n0 * inImage).update(repeating: 0, count: nb * inImage)
             for g in 0..<groups {
                 // dcols (M × patch) = dY_g (M × og) · W_g (og × patch), then scattered back.
                 gemm(m: nb * pixelsOut, n: patch, k: og, a: dy + n0 * outImage + g * og, lda: outC,
-                     b: weight + g * og * patch, ldb: patch, c: cols.baseAddress!, ldc: patch, context: context)
-                context.parallelFor(nb) { i in
-                    col2im(cols.baseAddress! + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry,
-                           dx: dx + (n0 + i) * inImage)
+                     b: weight + g * og * patch, ldb: patch, c: cols, ldc: patch, context: blas)
+                for i in 0..<nb {
+                    col2im(cols + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry, dx: dx + (n0 + i) * inImage)
                 }
             }
-            n0 += nb
         }
     }
 }

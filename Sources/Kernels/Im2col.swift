@@ -8,6 +8,7 @@ public func im2col(_ x: UnsafePointer<Float>, inC: Int, c0: Int, cg: Int, geomet
                    cols: UnsafeMutablePointer<Float>) {
     let oh = g.outH, ow = g.outW
     let rowLen = g.kernelH * g.kernelW * cg
+    let contiguous = cg == inC && g.dilationW == 1
     for oy in 0..<oh {
         for ox in 0..<ow {
             var dst = cols + (oy * ow + ox) * rowLen
@@ -20,12 +21,18 @@ public func im2col(_ x: UnsafePointer<Float>, inC: Int, c0: Int, cg: Int, geomet
                     continue
                 }
                 let row = x + iy * g.inW * inC + c0
+                if contiguous && ix0 >= 0 && ix0 + g.kernelW <= g.inW {
+                    // All channels in use and the whole kernel row inside: one copy of KW·C floats.
+                    copy(row + ix0 * inC, dst, g.kernelW * cg)
+                    dst += g.kernelW * cg
+                    continue
+                }
                 for kx in 0..<g.kernelW {
                     let ix = ix0 + kx * g.dilationW
                     if ix < 0 || ix >= g.inW {
                         dst.update(repeating: 0, count: cg)
                     } else {
-                        dst.update(from: row + ix * inC, count: cg)
+                        copy(row + ix * inC, dst, cg)
                     }
                     dst += cg
                 }
@@ -40,6 +47,7 @@ public func col2im(_ cols: UnsafePointer<Float>, inC: Int, c0: Int, cg: Int, geo
                    dx: UnsafeMutablePointer<Float>) {
     let oh = g.outH, ow = g.outW
     let rowLen = g.kernelH * g.kernelW * cg
+    let contiguous = cg == inC && g.dilationW == 1
     for oy in 0..<oh {
         for ox in 0..<ow {
             var src = cols + (oy * ow + ox) * rowLen
@@ -48,6 +56,12 @@ public func col2im(_ cols: UnsafePointer<Float>, inC: Int, c0: Int, cg: Int, geo
                 let iy = iy0 + ky * g.dilationH
                 if iy < 0 || iy >= g.inH { src += g.kernelW * cg; continue }
                 let row = dx + iy * g.inW * inC + c0
+                if contiguous && ix0 >= 0 && ix0 + g.kernelW <= g.inW {
+                    let d = row + ix0 * inC
+                    for i in 0..<(g.kernelW * cg) { d[i] += src[i] }
+                    src += g.kernelW * cg
+                    continue
+                }
                 for kx in 0..<g.kernelW {
                     let ix = ix0 + kx * g.dilationW
                     if ix >= 0 && ix < g.inW {
@@ -58,5 +72,15 @@ public func col2im(_ cols: UnsafePointer<Float>, inC: Int, c0: Int, cg: Int, geo
                 }
             }
         }
+    }
+}
+
+/// Copies n floats; short runs (the stem's 3-channel pixels) are cheaper inline than a memmove call.
+@inline(__always)
+private func copy(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+    if n <= 32 {
+        for i in 0..<n { dst[i] = src[i] }
+    } else {
+        dst.update(from: src, count: n)
     }
 }

@@ -53,22 +53,29 @@ final class ConvKernelTests: XCTestCase {
         Case(n: 2, h: 7, w: 7, cin: 3, cout: 2, kh: 7, kw: 7, stride: 2, pad: 3, dil: 1, groups: 1),
         Case(n: 1, h: 8, w: 8, cin: 2, cout: 3, kh: 3, kw: 3, stride: 2, pad: 0, dil: 1, groups: 1, padBottomExtra: 1),
         Case(n: 2, h: 5, w: 5, cin: 4, cout: 8, kh: 3, kw: 3, stride: 1, pad: 1, dil: 1, groups: 4),  // multiplier 2
+        // Shifted-GEMM path (stride 1, one group, little padding): plain, dilated, asymmetric, many images.
+        Case(n: 3, h: 12, w: 11, cin: 3, cout: 5, kh: 3, kw: 3, stride: 1, pad: 1, dil: 1, groups: 1),
+        Case(n: 2, h: 16, w: 15, cin: 2, cout: 3, kh: 3, kw: 3, stride: 1, pad: 2, dil: 2, groups: 1),
+        Case(n: 2, h: 13, w: 14, cin: 4, cout: 2, kh: 2, kw: 2, stride: 1, pad: 0, dil: 1, groups: 1, padBottomExtra: 1),
+        Case(n: 5, h: 20, w: 20, cin: 3, cout: 4, kh: 5, kw: 5, stride: 1, pad: 2, dil: 1, groups: 1),
     ]
 
-    func kernel(_ c: Case) -> Conv2dKernel {
+    func kernel(_ c: Case, shift: Double = 1.2) -> Conv2dKernel {
         let g = ConvGeometry(inH: c.h, inW: c.w, kernel: (c.kh, c.kw), stride: (c.stride, c.stride),
                              padding: (c.pad, c.pad, c.pad + c.padBottomExtra, c.pad + c.padBottomExtra), dilation: (c.dil, c.dil))
         var k = Conv2dKernel(batch: c.n, inC: c.cin, outC: c.cout, groups: c.groups, geometry: g)
         k.scratchLimit = 200  // force several chunks
+        k.shiftedGEMMMaxGrowth = shift
         return k
     }
 
     func testForwardAndBackwardMatchNaiveReference() {
         var rng = SeededRNG(seed: 7)
-        for threads in [1, 2] {
+        // shift 0: every convolution through im2col; 10: every eligible one through shifted GEMMs.
+        for (threads, shift) in [(1, 0.0), (2, 0.0), (1, 10.0), (2, 10.0)] {
             let ctx = Context(threads: threads)
             for c in Self.cases {
-                let k = kernel(c)
+                let k = kernel(c, shift: shift)
                 let x = Tensor.uniform([c.n * c.h * c.w * c.cin], -1, 1, rng: &rng).data
                 let w = Tensor.uniform([c.cout * c.kh * c.kw * (c.cin / c.groups)], -1, 1, rng: &rng).data
                 let b = Tensor.uniform([c.cout], -1, 1, rng: &rng).data
@@ -94,6 +101,13 @@ final class ConvKernelTests: XCTestCase {
                 assertClose(db, rdb, "db \(c)")
             }
         }
+    }
+
+    func testShiftedGEMMPathIsTaken() {
+        for c in Self.cases.suffix(4) { XCTAssertTrue(ShiftConv.suits(kernel(c, shift: 10)), "\(c)") }
+        XCTAssertFalse(ShiftConv.suits(kernel(Self.cases[0])), "5×5 with padding 1: too much waste at the default limit")
+        XCTAssertFalse(ShiftConv.suits(kernel(Self.cases[1], shift: 10)), "stride 2 never qualifies")
+        XCTAssertFalse(ShiftConv.suits(kernel(Self.cases[2], shift: 10)), "groups never qualify")
     }
 
     func testOutputSizeArithmetic() {
