@@ -8,9 +8,12 @@ extension Layer {
     /// Afterwards the model must only be run with `training: false`. Parameter names of
     /// the folded BatchNorms disappear; the convolutions keep theirs.
     ///
+    /// Gradient buffers are released: an inference model keeps none.
+    ///
     /// Returns the number of (BatchNorm, activation) layers removed.
     @discardableResult
     public func fuseForInference() -> (batchNorms: Int, activations: Int) {
+        defer { for (_, p) in namedParameters() where !p.isBuffer { p.grad = Tensor(shape: [0]) } }
         var folded = 0, fused = 0
         for c in children { let r = c.fuseForInference(); folded += r.batchNorms; fused += r.activations }
         guard let seq = self as? Sequential else { return (folded, fused) }

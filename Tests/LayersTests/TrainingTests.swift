@@ -122,6 +122,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(fused.activations, 2)
         XCTAssertEqual(model.layers.count, 5)
         XCTAssertFalse(model.namedParameters().contains { $0.name.hasPrefix("bn") })
+        XCTAssertTrue(model.namedParameters().allSatisfy { $0.parameter.grad.count == 0 }, "no gradient buffers kept")
         var out = model.forward(x, context: ctx, training: false)
         for (a, b) in zip(out.data, reference.data) { XCTAssertEqual(a, b, accuracy: 1e-4) }
         // After the first call, each layer writes into the same buffer and the arena stays put.
