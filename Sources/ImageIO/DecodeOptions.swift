@@ -13,6 +13,9 @@ public struct DecodeOptions: Sendable, Equatable {
     /// Decode JPEGs at the smallest DCT scale (1/8, 1/4, 1/2 or 1) whose output is
     /// still at least this large in both dimensions (after orientation). Nil: full size.
     public var targetSize: (width: Int, height: Int)? = nil
+    /// Alternatively: the smallest DCT scale whose shorter side is still at least this
+    /// (for shorter-side resize policies). Ignored when `targetSize` is set.
+    public var minimumShorterSide: Int? = nil
     /// Use libjpeg's fast integer IDCT and plain upsampling (slightly less accurate).
     public var fastDCT = false
 
@@ -22,7 +25,7 @@ public struct DecodeOptions: Sendable, Equatable {
         a.maxPixels == b.maxPixels && a.force8Bit == b.force8Bit
             && a.applyOrientation == b.applyOrientation && a.lenient == b.lenient
             && a.targetSize?.width == b.targetSize?.width && a.targetSize?.height == b.targetSize?.height
-            && a.fastDCT == b.fastDCT
+            && a.fastDCT == b.fastDCT && a.minimumShorterSide == b.minimumShorterSide
     }
 }
 

@@ -80,6 +80,12 @@ extension Image {
     /// As `resizedFloatCHW`, writing into caller-owned memory (`channels × height × width` floats).
     public func resizeFloatCHW(width ow: Int, height oh: Int, mean: [Float], std: [Float], into out: UnsafeMutableBufferPointer<Float>) {
         precondition(out.count >= ow * oh * channels, "output buffer too small")
+        let (scale, bias) = normalisation(mean: mean, std: std)
+        resample(width: ow, height: oh, into: out.baseAddress!, planar: true, scale: scale, bias: bias)
+    }
+
+    /// Per-channel (scale, bias) so that v × scale + bias = (v / max − mean) / std.
+    func normalisation(mean: [Float], std: [Float]) -> (scale: [Float], bias: [Float]) {
         precondition(mean.isEmpty || mean.count == channels, "mean needs one value per channel")
         precondition(std.isEmpty || std.count == channels, "std needs one value per channel")
         let inv = 1 / Float(maxValue)
@@ -89,7 +95,30 @@ extension Image {
             scale[c] = inv / s
             bias[c] = -(mean.isEmpty ? 0 : mean[c]) / s
         }
-        resample(width: ow, height: oh, into: out.baseAddress!, planar: true, scale: scale, bias: bias)
+        return (scale, bias)
+    }
+
+    /// As `resizeFloatCHW`, in interleaved `(height, width, C)` layout: one image of an NHWC batch.
+    public func resizeFloatHWC(width ow: Int, height oh: Int, mean: [Float], std: [Float], into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(out.count >= ow * oh * channels, "output buffer too small")
+        let (scale, bias) = normalisation(mean: mean, std: std)
+        resample(width: ow, height: oh, into: out.baseAddress!, planar: false, scale: scale, bias: bias)
+    }
+
+    /// The rectangle `(x, y, width, height)` of this image, copied.
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> Image {
+        precondition(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= width && y + h <= height, "crop outside the image")
+        let ch = channels
+        func cut<T>(_ p: [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(w * h * ch)
+            for row in y..<(y + h) { out += p[((row * width + x) * ch)..<((row * width + x + w) * ch)] }
+            return out
+        }
+        switch samples {
+        case .uint8(let p): return Image(width: w, height: h, channels: ch, pixels8: cut(p))
+        case .uint16(let p): return Image(width: w, height: h, channels: ch, pixels16: cut(p))
+        }
     }
 
     /// Core: out = resample(image) × scale[c] + bias[c], HWC or CHW.

@@ -50,6 +50,10 @@ enum JPEGCodec {
         let applying = options.applyOrientation ? (orientation ?? 1) : 1
         var target = options.targetSize
         if let t = target, applying >= 5 { target = (t.height, t.width) }  // rotated by 90°: swap
+        if target == nil, let s = options.minimumShorterSide {
+            // Orientation only swaps the sides, so the shorter side is the same either way.
+            target = Int(info.width) <= Int(info.height) ? (s, 1) : (1, s)
+        }
         let denom = scaleDenominator(width: Int(info.width), height: Int(info.height), target: target)
         // libjpeg's scaled size is ceil(size / denom); the output channel count follows the
         // colour space (gray 1, CMYK/YCCK 4, else RGB 3). No second header parse needed.

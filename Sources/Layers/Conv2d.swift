@@ -32,7 +32,7 @@ public final class Conv2d: Layer {
 
     var input = Tensor(shape: [0])
     var output = Tensor(shape: [0])
-    var plan: Conv2dKernel?
+    public private(set) var plan: Conv2dKernel?
 
     public init(_ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .symmetric(0),
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout SeededRNG) {

@@ -1,3 +1,4 @@
+import Zoo
 import ArgumentParser
 
 @main
@@ -10,12 +11,12 @@ struct Vigil: ParsableCommand {
         2 the job could not run (missing folder, unwritable output); 64 bad usage.
         """,
         version: VigilVersion.string,
-        subcommands: [Scan.self]
+        subcommands: [Classify.self, Scan.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
     )
 }
 
 enum VigilVersion {
-    static let string = "0.1.0"
+    static let string = vigilVersion
 }
 
 /// Exit code for a job that could not run at all.

@@ -1,0 +1,42 @@
+import Checkpoint
+import Layers
+import TensorCore
+
+/// MobileNetV2 (Sandler et al. 2018) with torchvision's layer names
+/// (`features.N…`, `classifier.1`), so torchvision state dicts map one to one.
+enum MobileNetV2 {
+    /// (expansion t, output channels c, repeats n, first stride s), from the paper's Table 2.
+    static let settings: [(Int, Int, Int, Int)] = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2),
+                                                    (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+    static func build(_ config: ArchitectureConfig, seed: UInt64) -> Sequential {
+        var b = Builder(config, seed: seed)
+        let w = config.widthMultiplier
+        var input = makeDivisible(32 * w)
+        let last = makeDivisible(1280 * max(1, w))
+        var features: [Layer] = [b.convBNAct("0", config.inputChannels, input, 3, stride: 2)]
+        for (t, c, n, s) in settings {
+            let output = makeDivisible(Double(c) * w)
+            for i in 0..<n {
+                let stride = i == 0 ? s : 1
+                let hidden = input * t
+                var body: [Layer] = []
+                var k = 0
+                if t != 1 { body.append(b.convBNAct("\(k)", input, hidden, 1)); k += 1 }
+                body.append(b.convBNAct("\(k)", hidden, hidden, 3, stride: stride, groups: hidden)); k += 1
+                body.append(b.conv("\(k)", hidden, output, 1)); k += 1
+                body.append(b.bn("\(k)", output))
+                let conv = Sequential("conv", body)
+                let name = "\(features.count)"
+                features.append(stride == 1 && input == output ? Residual(name, body: conv) : Sequential(name, [conv]))
+                input = output
+            }
+        }
+        features.append(b.convBNAct("\(features.count)", input, last, 1))
+        return Sequential("", [
+            Sequential("features", features),
+            GlobalAvgPool("pool"),
+            Sequential("classifier", [Dropout("0", p: 0.2), b.linear("1", last, config.numClasses)]),
+        ])
+    }
+}
