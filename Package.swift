@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
-        .testTarget(name: "CLITests", dependencies: ["vigil"]),
+        .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo"]),
     ],
     swiftLanguageModes: [.v5]
 )

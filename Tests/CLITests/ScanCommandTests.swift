@@ -1,30 +1,35 @@
 import Foundation
 import XCTest
 
-/// Runs the built `vigil` executable the way a script would and checks exit codes and outputs.
-final class ScanCommandTests: XCTestCase {
-    static let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
-
-    func vigil(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        var exe = Self.products.appendingPathComponent("vigil")
-        if !FileManager.default.fileExists(atPath: exe.path) {
-            // xctest bundles on some platforms sit one level deeper.
-            exe = Self.products.deletingLastPathComponent().appendingPathComponent("vigil")
-        }
-        let p = Process()
-        p.executableURL = exe
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+/// Runs the built `vigil` executable the way a script would: (exit status, stdout, stderr).
+func runVigil(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    var exe = products.appendingPathComponent("vigil")
+    if !FileManager.default.fileExists(atPath: exe.path) {
+        // xctest bundles on some platforms sit one level deeper.
+        exe = products.deletingLastPathComponent().appendingPathComponent("vigil")
     }
+    let p = Process()
+    p.executableURL = exe
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+}
+
+let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Fixtures").path
+
+/// `vigil scan`: exit codes and outputs.
+final class ScanCommandTests: XCTestCase {
+    static let fixtures = fixturesFolder
+
+    func vigil(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) { try runVigil(args) }
 
     func testScanOfMixedFolderListsEveryFileAndExitsZero() throws {
         let bad = Self.fixtures + "/bad"

@@ -1,0 +1,74 @@
+import Foundation
+import XCTest
+import Zoo
+
+/// `vigil classify` end to end with a small checkpoint made by the test itself (`vigil import`
+/// is covered by the parity test's setup): error rows, exit codes, stable order, resume.
+final class ClassifyCommandTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "vigil-classify-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/images/sub", withIntermediateDirectories: true)
+        let jpeg = fixturesFolder + "/jpeg"
+        for (i, name) in ["rgb_baseline_444.jpg", "gray.jpg", "orientation_6.jpg", "cmyk_adobe_inverted.jpg", "rgb_640x480.jpg"].enumerated() {
+            try FileManager.default.copyItem(atPath: jpeg + "/" + name, toPath: dir + "/images/\(i < 3 ? "" : "sub/")\(name)")
+        }
+        try FileManager.default.copyItem(atPath: fixturesFolder + "/png/rgb16.png", toPath: dir + "/images/rgb16.png")
+        try FileManager.default.copyItem(atPath: fixturesFolder + "/bad/png_bad_crc.png", toPath: dir + "/images/broken.png")
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: dir + "/images/sub/notes.txt"))
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// A small random-weight model with a card: crop_vgg, 3 classes.
+    func makeModel() throws -> String {
+        let path = dir + "/model.safetensors"
+        var config = Zoo.entry("crop_vgg")!.defaultConfig
+        config.numClasses = 3
+        try Model(zoo: "crop_vgg", config: config, labels: ["stop", "yield", "other"], seed: 1).save(path: path)
+        return path
+    }
+
+    func rows(_ text: String) -> [[String: Any]] {
+        text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    }
+
+    func testErrorRowsExitCodeAndOrder() throws {
+        let model = try makeModel()
+        let out = dir + "/out.jsonl"
+        let r = try runVigil(["classify", dir + "/images", "--model", model, "--output", out, "--top-k", "2", "--batch", "3"])
+        XCTAssertEqual(r.status, 1, "a file failed, so the exit status says so: \(r.stderr)")
+        let got = rows(try String(contentsOfFile: out, encoding: .utf8))
+        XCTAssertEqual(got.map { $0["path"] as! String },
+                       ["broken.png", "gray.jpg", "orientation_6.jpg", "rgb16.png", "rgb_baseline_444.jpg",
+                        "sub/cmyk_adobe_inverted.jpg", "sub/notes.txt", "sub/rgb_640x480.jpg"])
+        XCTAssertEqual(got.map { $0["status"] as! String }, ["error", "ok", "ok", "ok", "ok", "ok", "error", "ok"])
+        XCTAssertTrue((got[0]["error"] as! String).contains("CRC"))
+        XCTAssertTrue((got[6]["error"] as! String).contains("not an image"))
+        for row in got where row["status"] as! String == "ok" {
+            let top = row["top"] as! [[String: Any]]
+            XCTAssertEqual(top.count, 2)
+            XCTAssertTrue(["stop", "yield", "other"].contains(top[0]["label"] as! String))
+            XCTAssertGreaterThanOrEqual(top[0]["score"] as! Double, top[1]["score"] as! Double)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + ".partial"))
+    }
+
+    func testResumeSkipsWrittenRowsAndDropsATornLine() throws {
+        let model = try makeModel()
+        let out = dir + "/out.csv"
+        let full = try runVigil(["classify", dir + "/images", "--model", model, "--output", out])
+        XCTAssertEqual(full.status, 1)
+        let complete = try String(contentsOfFile: out, encoding: .utf8)
+        let lines = complete.split(separator: "\n", omittingEmptySubsequences: false)
+        // Simulate a run killed mid-row: header + 3 rows + half of the 4th, no final file.
+        let torn = lines[0...3].joined(separator: "\n") + "\n" + lines[4].prefix(7)
+        try FileManager.default.removeItem(atPath: out)
+        try Data(torn.utf8).write(to: URL(fileURLWithPath: out + ".partial"))
+        let resumed = try runVigil(["classify", dir + "/images", "--model", model, "--output", out, "--resume"])
+        XCTAssertEqual(resumed.status, 1, "the earlier error row still counts")
+        XCTAssertTrue(resumed.stderr.contains("3 of 8 files already done"), resumed.stderr)
+        XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), complete, "same rows, same order, nothing torn")
+    }
+}
