@@ -51,16 +51,28 @@ public struct Conv2dKernel: Sendable, Hashable {
         return max(1, min(batch, byMemory, share))
     }
 
-    /// y = conv(x, w) (+ bias). `y` is overwritten.
+    /// y = act(conv(x, w) + bias), bias and activation optional. `y` is overwritten.
+    ///
+    /// Bias and activation run as an epilogue on each block of output rows right after the
+    /// GEMM that wrote it, while the block is still in cache, instead of as extra passes over
+    /// the whole output.
     public func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        y: UnsafeMutablePointer<Float>, context: Context) {
+                        activation: ActivationKind? = nil, y: UnsafeMutablePointer<Float>, context: Context) {
+        let epilogue = Epilogue(bias: bias, activation: activation, channels: outC)
         if isDepthwise {
-            Depthwise.forward(self, x: x, weight: weight, y: y, context: context)
+            Depthwise.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if ShiftConv.suits(self) {
-            ShiftConv.forward(self, x: x, weight: weight, y: y, context: context)
+            ShiftConv.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if isPointwise {
-            gemm(transB: true, m: batch * pixelsOut, n: outC, k: inC, a: x, lda: inC, b: weight, ldb: inC,
-                 c: y, ldc: outC, context: context)
+            let rows = batch * pixelsOut, block = 2048
+            var r0 = 0
+            while r0 < rows {
+                let n = min(block, rows - r0)
+                gemm(transB: true, m: n, n: outC, k: inC, a: x + r0 * inC, lda: inC, b: weight, ldb: inC,
+                     c: y + r0 * outC, ldc: outC, context: context)
+                epilogue.apply(y + r0 * outC, rows: n)
+                r0 += n
+            }
         } else {
             let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
             forEachChunk(context) { _, n0, nb, cols, blas in
@@ -71,9 +83,9 @@ public struct Conv2dKernel: Sendable, Hashable {
                     gemm(transB: true, m: nb * pixelsOut, n: og, k: patch, a: cols, lda: patch, b: weight + g * og * patch, ldb: patch,
                          c: y + n0 * outImage + g * og, ldc: outC, context: blas)
                 }
+                epilogue.apply(y + n0 * outImage, rows: nb * pixelsOut)
             }
         }
-        if let bias { addBias(y, bias: bias, rows: batch * pixelsOut, channels: outC) }
     }
 
     /// Runs `body(worker, firstImage, imageCount, cols, blasContext)` over image chunks. With several
@@ -162,6 +174,29 @@ public struct Conv2dKernel: Sendable, Hashable {
                     col2im(cols + i * pixelsOut * patch, inC: inC, c0: g * cg, cg: cg, geometry: geometry, dx: dx + (n0 + i) * inImage)
                 }
             }
+        }
+    }
+}
+
+/// y = act(y + bias) over rows of `channels` values; a no-op when there is neither.
+public struct Epilogue {
+    public let bias: UnsafePointer<Float>?
+    public let activation: ActivationKind?
+    public let channels: Int
+
+    public init(bias: UnsafePointer<Float>?, activation: ActivationKind?, channels: Int) {
+        self.bias = bias
+        self.activation = activation
+        self.channels = channels
+    }
+
+    @inline(__always)
+    public func apply(_ y: UnsafeMutablePointer<Float>, rows: Int) {
+        if bias == nil && activation == nil { return }
+        for r in 0..<rows {
+            let row = y + r * channels
+            if let bias { for c in 0..<channels { row[c] += bias[c] } }
+            activation?.forward(row, row, count: channels)
         }
     }
 }

@@ -12,8 +12,8 @@ enum Depthwise {
         for ch in 0..<c { for k in 0..<taps { t[k * c + ch] = w[ch * taps + k] } }
     }
 
-    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                        context: Context) {
+    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
+                        y: UnsafeMutablePointer<Float>, context: Context) {
         let g = k.geometry, c = k.inC, taps = g.kernelH * g.kernelW
         let wt = context.scratch(1, count: taps * c).baseAddress!
         transposed(weight, c: c, taps: taps, into: wt)
@@ -35,6 +35,7 @@ enum Depthwise {
                         for ch in 0..<c { out[ch] += src[ch] * wk[ch] }
                     }
                 }
+                epilogue.apply(out, rows: 1)
             }
         }
     }

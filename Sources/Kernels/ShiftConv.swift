@@ -62,7 +62,7 @@ enum ShiftConv {
     /// independent images keep both cores busy through the padding copies too.
     static func workers(_ k: Conv2dKernel, _ context: Context) -> Int { min(context.threads, k.batch) }
 
-    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
                         y: UnsafeMutablePointer<Float>, context: Context) {
         let g = k.geometry, grid = Grid(g)
         let per = imagesPerChunk(k, grid)
@@ -88,8 +88,9 @@ enum ShiftConv {
                 }
                 for i in 0..<nb {
                     for oy in 0..<g.outH {
-                        (y + ((n0 + i) * g.outH + oy) * g.outW * k.outC)
-                            .update(from: o + (i * grid.hp + oy) * grid.wp * k.outC, count: g.outW * k.outC)
+                        let row = y + ((n0 + i) * g.outH + oy) * g.outW * k.outC
+                        row.update(from: o + (i * grid.hp + oy) * grid.wp * k.outC, count: g.outW * k.outC)
+                        epilogue.apply(row, rows: g.outW)
                     }
                 }
                 chunk += nw

@@ -88,18 +88,18 @@ public final class Conv2d: Layer {
         let k = kernelFor(x.shape)
         if training { input = x }
         prepare(&output, [x.shape[0], k.geometry.outH, k.geometry.outW, outChannels])
-        let count = output.count
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in
                     if let b = bias {
                         b.value.data.withUnsafeBufferPointer { bp in
-                            k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!, y: yp.baseAddress!, context: context)
+                            k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!, activation: fusedActivation,
+                                      y: yp.baseAddress!, context: context)
                         }
                     } else {
-                        k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: nil, y: yp.baseAddress!, context: context)
+                        k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: nil, activation: fusedActivation,
+                                  y: yp.baseAddress!, context: context)
                     }
-                    if let act = fusedActivation { act.forward(yp.baseAddress!, yp.baseAddress!, count: count) }
                 }
             }
         }

@@ -20,7 +20,7 @@ public struct ClassifyJob {
     public var model: Model
     public var files: [FileWalker.Entry]
     public var topK = 5
-    public var batchSize = 16
+    public var batchSize = 4
     public var threads = ProcessInfo.processInfo.activeProcessorCount
 
     public init(model: Model, files: [FileWalker.Entry]) {
@@ -61,7 +61,9 @@ public struct ClassifyJob {
             batch.removeAll(keepingCapacity: true)
         }
 
-        try orderedParallel(count: files.count, threads: max(1, threads), window: 4 * batchSize, work: { i -> Result<[Float], Error> in
+        // Inference is most of the work and already uses every thread through OpenBLAS; one
+        // decoder per two threads keeps batches coming without oversubscribing the cores.
+        try orderedParallel(count: files.count, threads: max(1, threads / 2), window: 4 * batchSize, work: { i -> Result<[Float], Error> in
             let entry = files[i]
             do {
                 let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: entry.path), options: .mappedIfSafe))

@@ -35,8 +35,8 @@ struct Classify: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "Classes to report per image.")
     var topK = 5
 
-    @Option(help: "Images per inference batch.")
-    var batch = 16
+    @Option(help: "Images per inference batch (small batches keep activations in cache).")
+    var batch = 4
 
     @Option(help: "Threads for decoding and inference (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount

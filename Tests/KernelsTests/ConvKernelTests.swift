@@ -103,6 +103,23 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
+    func testFusedBiasAndActivationEpilogue() {
+        var rng = SeededRNG(seed: 8)
+        let ctx = Context(threads: 2)
+        for c in Self.cases {
+            for shift in [0.0, 10.0] {
+                let k = kernel(c, shift: shift)
+                let x = Tensor.uniform([c.n * c.h * c.w * c.cin], -1, 1, rng: &rng).data
+                let w = Tensor.uniform([c.cout * c.kh * c.kw * (c.cin / c.groups)], -1, 1, rng: &rng).data
+                let b = Tensor.uniform([c.cout], -1, 1, rng: &rng).data
+                var y = [Float](repeating: .nan, count: c.n * k.pixelsOut * c.cout)
+                y.withUnsafeMutableBufferPointer { k.forward(x: x, weight: w, bias: b, activation: .relu6, y: $0.baseAddress!, context: ctx) }
+                let ref = ConvReference.forward(k, x: x, w: w, bias: b).map { min(max($0, 0), 6) }
+                assertClose(y, ref, "fused relu6 \(c) shift \(shift)")
+            }
+        }
+    }
+
     func testShiftedGEMMPathIsTaken() {
         for c in Self.cases.suffix(4) { XCTAssertTrue(ShiftConv.suits(kernel(c, shift: 10)), "\(c)") }
         XCTAssertFalse(ShiftConv.suits(kernel(Self.cases[0])), "5×5 with padding 1: too much waste at the default limit")
