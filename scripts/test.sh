@@ -6,4 +6,7 @@ bash scripts/setup.sh
 swift build --build-tests
 # Pretrained weights and sample photos for the parity test; without them it reports itself skipped.
 VIGIL_BIN=.build/debug/vigil bash scripts/fetch-models.sh || echo "test: could not fetch pretrained models; the parity test will be skipped" >&2
+# The .pth reader's real-file tests read the downloaded weights.
+CACHE=${VIGIL_CACHE_DIR:-$HOME/.cache/vigil/models}
+export VIGIL_TORCH_WEIGHTS_DIR=${VIGIL_TORCH_WEIGHTS_DIR:-$(dirname "$CACHE")/downloads}
 swift test --disable-swift-testing
