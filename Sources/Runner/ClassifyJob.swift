@@ -14,80 +14,106 @@ public struct Classification: Sendable {
     public var error: String?
 }
 
-/// Classifies files with a model: decoding and preprocessing run on worker threads,
-/// overlapped with batched inference on the calling thread. Results come out in input order.
+/// Classifies files with one model replica per worker thread: each worker decodes a small
+/// batch (JPEGs at reduced DCT scale), preprocesses it and runs it through its own replica
+/// with single-threaded kernels. Independent replicas keep both cores busy with no thread
+/// hand-offs inside a layer, and each batch's activations stay in that core's cache.
+/// Results come out in input order.
 public struct ClassifyJob {
-    public var model: Model
+    /// One per worker; they must be equal models (the first one's card is used).
+    public var replicas: [Model]
     public var files: [FileWalker.Entry]
     public var topK = 5
     public var batchSize = 4
-    public var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    public init(model: Model, files: [FileWalker.Entry]) {
-        self.model = model
+    public init(replicas: [Model], files: [FileWalker.Entry]) {
+        precondition(!replicas.isEmpty, "need at least one model replica")
+        self.replicas = replicas
         self.files = files
     }
 
     public func run(progress: ProgressBar? = nil, report: (Classification) throws -> Void) throws {
-        let pre = Preprocessor(model.card.preprocessing)
-        let slice = pre.sliceCount
-        let side = model.card.preprocessing.inputSize
-        let ctx = Context(threads: threads)
-        let labels = model.card.labels
-        let k = min(topK, model.card.config.numClasses)
-        var batch: [(entry: FileWalker.Entry, data: [Float])] = []
-        var input = Tensor([batchSize, side, side, pre.channels])
-
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            if input.shape[0] != batch.count { input = Tensor([batch.count, side, side, pre.channels]) }
-            input.data.withUnsafeMutableBufferPointer { dst in
-                for (i, item) in batch.enumerated() {
-                    item.data.withUnsafeBufferPointer { (dst.baseAddress! + i * slice).update(from: $0.baseAddress!, count: slice) }
-                }
-            }
-            let logits = model.network.forward(input, context: ctx, training: false)
-            let classes = logits.shape[1]
-            var probs = [Float](repeating: 0, count: classes)
-            for (i, item) in batch.enumerated() {
-                logits.data.withUnsafeBufferPointer { lp in
-                    probs.withUnsafeMutableBufferPointer { Softmax.apply(lp.baseAddress! + i * classes, $0.baseAddress!, k: classes) }
-                }
-                let best = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(k)
-                try report(Classification(path: item.entry.relativePath,
-                                          top: best.map { ($0, $0 < labels.count ? labels[$0] : "class \($0)", probs[$0]) }, error: nil))
-                progress?.advance()
-            }
-            batch.removeAll(keepingCapacity: true)
-        }
-
-        // Inference is most of the work and already uses every thread through OpenBLAS; one
-        // decoder per two threads keeps batches coming without oversubscribing the cores.
-        try orderedParallel(count: files.count, threads: max(1, threads / 2), window: 4 * batchSize, work: { i -> Result<[Float], Error> in
-            let entry = files[i]
-            do {
-                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: entry.path), options: .mappedIfSafe))
-                var out = [Float](repeating: 0, count: slice)
-                try out.withUnsafeMutableBufferPointer { try pre.prepare(bytes, into: $0) }
-                return .success(out)
-            } catch let e as ImageError {
-                return .failure(e)
-            } catch {
-                return .failure(FileReadError(reason: (error as NSError).localizedDescription))
-            }
-        }, emit: { i, result in
-            switch result {
-            case .success(let data):
-                batch.append((files[i], data))
-                if batch.count == batchSize { try flush() }
-            case .failure(let error):
-                // Keep rows in input order: finish the batch before reporting the failure.
-                try flush()
-                try report(Classification(path: files[i].relativePath, top: [], error: "\(error)"))
+        let card = replicas[0].card
+        let pre = Preprocessor(card.preprocessing)
+        let k = min(topK, card.config.numClasses)
+        let files = self.files, batchSize = self.batchSize
+        let batches = stride(from: 0, to: files.count, by: batchSize).map { $0..<min($0 + batchSize, files.count) }
+        let pool = ReplicaPool(replicas.map { ($0, Context(threads: 1)) })
+        try orderedParallel(count: batches.count, threads: replicas.count, window: 2 * replicas.count, work: { b -> [Classification] in
+            let (model, ctx) = pool.take()
+            defer { pool.give((model, ctx)) }
+            return ClassifyJob.classify(files[batches[b]], model: model, context: ctx, preprocessor: pre, topK: k)
+        }, emit: { _, rows in
+            for r in rows {
+                try report(r)
                 progress?.advance()
             }
         })
-        try flush()
         progress?.finish()
+    }
+
+    static func classify(_ entries: ArraySlice<FileWalker.Entry>, model: Model, context: Context, preprocessor pre: Preprocessor,
+                         topK k: Int) -> [Classification] {
+        let side = model.card.preprocessing.inputSize, slice = pre.sliceCount
+        var input = Tensor([entries.count, side, side, pre.channels])
+        var failures: [Int: String] = [:]
+        var good: [Int] = []
+        input.data.withUnsafeMutableBufferPointer { dst in
+            for (i, entry) in entries.enumerated() {
+                let out = UnsafeMutableBufferPointer(rebasing: dst[(good.count * slice)..<((good.count + 1) * slice)])
+                do {
+                    let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: entry.path), options: .mappedIfSafe))
+                    try pre.prepare(bytes, into: out)
+                    good.append(i)
+                } catch let e as ImageError {
+                    failures[i] = "\(e)"
+                } catch {
+                    failures[i] = "\(FileReadError(reason: (error as NSError).localizedDescription))"
+                }
+            }
+        }
+        var scores: [[(index: Int, label: String, score: Float)]] = []
+        if !good.isEmpty {
+            if good.count < entries.count { input = Tensor(shape: [good.count, side, side, pre.channels], data: Array(input.data.prefix(good.count * slice))) }
+            let logits = model.network.forward(input, context: context, training: false)
+            let classes = logits.shape[1]
+            var probs = [Float](repeating: 0, count: classes)
+            let labels = model.card.labels
+            for row in 0..<good.count {
+                logits.data.withUnsafeBufferPointer { lp in
+                    probs.withUnsafeMutableBufferPointer { Softmax.apply(lp.baseAddress! + row * classes, $0.baseAddress!, k: classes) }
+                }
+                let best = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(k)
+                scores.append(best.map { ($0, $0 < labels.count ? labels[$0] : "class \($0)", probs[$0]) })
+            }
+        }
+        var next = 0
+        return entries.enumerated().map { i, entry in
+            if let e = failures[i] { return Classification(path: entry.relativePath, top: [], error: e) }
+            defer { next += 1 }
+            return Classification(path: entry.relativePath, top: scores[next], error: nil)
+        }
+    }
+}
+
+/// Model replicas handed out to worker threads, one at a time each.
+final class ReplicaPool: @unchecked Sendable {
+    private var free: [(Model, Context)]
+    private let lock = NSCondition()
+
+    init(_ items: [(Model, Context)]) { free = items }
+
+    func take() -> (Model, Context) {
+        lock.lock()
+        defer { lock.unlock() }
+        while free.isEmpty { lock.wait() }
+        return free.removeLast()
+    }
+
+    func give(_ item: (Model, Context)) {
+        lock.lock()
+        free.append(item)
+        lock.signal()
+        lock.unlock()
     }
 }

@@ -7,9 +7,10 @@ struct Classify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Classify images with a pretrained or fine-tuned network.",
         discussion: """
-        Walks the given files and folders (recursively, in path order), decodes JPEGs straight \
-        to near the model's input size (DCT scaling) on worker threads, and runs batched \
-        inference alongside. Preprocessing and labels come from the model file.
+        Walks the given files and folders (recursively, in path order) and classifies them on \
+        --threads workers, each with its own copy of the model: a worker decodes a small batch \
+        (JPEGs straight to near the model's input size through DCT scaling) and runs it. \
+        Preprocessing and labels come from the model file.
 
         Every file gets a row; a file that cannot be decoded gets status "error" with the \
         reason, and the run goes on. Exit status 1 when any file failed, 2 when the job \
@@ -66,11 +67,15 @@ struct Classify: ParsableCommand {
 
     func run() throws {
         let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
-        let loaded: Model
+        var replicas: [Model] = []
         var files: [FileWalker.Entry] = []
         do {
-            loaded = try store.load(model)
-            loaded.network.fuseForInference()
+            // One replica per thread (weights are small next to activations).
+            for _ in 0..<threads {
+                let m = try store.load(model)
+                m.network.fuseForInference()
+                replicas.append(m)
+            }
             for input in inputs { files += try FileWalker(includeHidden: hidden).files(under: input) }
         } catch {
             printError("vigil classify: \(error)")
@@ -86,10 +91,9 @@ struct Classify: ParsableCommand {
         }
         let todo = files.filter { !sink.done.contains($0.relativePath) }
         if resume && todo.count < files.count { printError("resuming: \(files.count - todo.count) of \(files.count) files already done") }
-        var job = ClassifyJob(model: loaded, files: todo)
+        var job = ClassifyJob(replicas: replicas, files: todo)
         job.topK = topK
         job.batchSize = batch
-        job.threads = threads
         var failed = 0
         let started = Date()
         do {
@@ -104,7 +108,7 @@ struct Classify: ParsableCommand {
         }
         let secs = Date().timeIntervalSince(started)
         printError(String(format: "classified %d files in %.1f s (%.1f images/s), %d failed, model %@",
-                          todo.count, secs, Double(todo.count) / max(secs, 1e-9), failed, loaded.card.architecture))
+                          todo.count, secs, Double(todo.count) / max(secs, 1e-9), failed, replicas[0].card.architecture))
         if failed > 0 || sink.previousFailures > 0 { throw ExitCode.failure }
     }
 }
