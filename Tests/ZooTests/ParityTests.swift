@@ -6,8 +6,9 @@ import Runner
 import TensorCore
 @testable import Zoo
 
-/// Vigil's ImageNet MobileNetV2 against PyTorch: golden logits computed once by
-/// Fixtures/parity/make_golden.py with torchvision on the very tensor Vigil's preprocessing
+/// Vigil's pretrained ImageNet models against PyTorch: golden logits computed once by
+/// Fixtures/parity/make_golden.py (torchvision's MobileNetV2; a plain-PyTorch
+/// EfficientNet-Lite0 with TF SAME padding) on the very tensor Vigil's preprocessing
 /// produces. Needs the imported weights and sample photos (scripts/fetch-models.sh); says
 /// clearly when it is skipped.
 final class ParityTests: XCTestCase {
@@ -16,16 +17,20 @@ final class ParityTests: XCTestCase {
         var images: [String: Item]
     }
 
-    func testMobileNetV2MatchesPyTorchLogits() throws {
+    func testMobileNetV2MatchesPyTorchLogits() throws { try check("mobilenet_v2") }
+
+    func testEfficientNetLite0MatchesPyTorchLogits() throws { try check("efficientnet_lite0") }
+
+    func check(_ arch: String) throws {
         let store = ModelStore(folder: ModelStore.defaultFolder())
         let samples = (store.folder as NSString).deletingLastPathComponent + "/samples"
-        guard store.hasPretrained("mobilenet_v2"), FileManager.default.fileExists(atPath: samples + "/chelsea.png") else {
-            throw XCTSkip("SKIPPED: parity needs the pretrained MobileNetV2 and sample photos; run scripts/fetch-models.sh (cache: \(store.folder))")
+        guard store.hasPretrained(arch), FileManager.default.fileExists(atPath: samples + "/chelsea.png") else {
+            throw XCTSkip("SKIPPED: parity needs the pretrained \(arch) and sample photos; run scripts/fetch-models.sh (cache: \(store.folder))")
         }
         let golden = try JSONDecoder().decode(Golden.self, from: Data(contentsOf: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../Fixtures/parity/mobilenet_v2.json")))
+            .deletingLastPathComponent().appendingPathComponent("../../Fixtures/parity/\(arch).json")))
         for fused in [false, true] {
-            let model = try store.load("mobilenet_v2")
+            let model = try store.load(arch)
             if fused { model.network.fuseForInference() }
             let pre = Preprocessor(model.card.preprocessing)
             let ctx = Context(threads: 2)
@@ -39,7 +44,7 @@ final class ParityTests: XCTestCase {
                 let logits = model.network.forward(x, context: ctx, training: false).data
                 let worst = zip(logits, expected.logits).map { Swift.abs($0 - $1) }.max()!
                 XCTAssertLessThanOrEqual(worst, 1e-3, "\(photo) (fused: \(fused)): max |Δlogit|")
-                print("parity \(photo) fused=\(fused): max |Δlogit| = \(worst)")
+                print("parity \(arch) \(photo) fused=\(fused): max |Δlogit| = \(worst)")
                 let top5 = Array(logits.indices.sorted { logits[$0] > logits[$1] }.prefix(5))
                 XCTAssertEqual(top5, expected.top5, "\(photo) (fused: \(fused))")
             }
