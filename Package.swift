@@ -42,6 +42,7 @@ let package = Package(
             dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "Zoo", dependencies: ["TensorCore", "Kernels", "Layers", "Checkpoint"]),
+        .target(name: "Augment", dependencies: ["ImageIO", "TensorCore"]),
         .target(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
@@ -68,6 +69,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
+        .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Runner", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),

@@ -1,0 +1,68 @@
+import ImageIO
+import TensorCore
+
+/// A sequence of augmentation steps with reproducible randomness: the generator for a
+/// sample is derived from (seed, sample index, epoch) alone, so the same seed gives the same
+/// augmented sample whatever thread or order it is processed in.
+public struct AugmentChain: Sendable, Equatable, Codable {
+    public var ops: [Op]
+
+    public init(_ ops: [Op]) { self.ops = ops }
+
+    /// The generator for one sample in one epoch.
+    public static func generator(seed: UInt64, sample: Int, epoch: Int) -> SeededRNG {
+        // SplitMix-style mixing of the three keys into one seed.
+        var z = seed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(truncatingIfNeeded: sample &+ 1)
+        z ^= UInt64(truncatingIfNeeded: epoch) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 31)) &* 0x94D0_49BB_1331_11EB
+        return SeededRNG(seed: z ^ (z >> 29))
+    }
+
+    public func apply(_ image: FloatImage, rng: inout SeededRNG) -> FloatImage {
+        ops.reduce(image) { $1.apply($0, rng: &rng) }
+    }
+
+    public func apply(_ image: Image, seed: UInt64, sample: Int, epoch: Int) -> FloatImage {
+        var rng = Self.generator(seed: seed, sample: sample, epoch: epoch)
+        return apply(FloatImage(image), rng: &rng)
+    }
+
+    /// Named presets.
+    public static func preset(_ name: String) -> AugmentChain? {
+        switch name {
+        case "driving": return driving
+        case "inspection": return inspection
+        case "none": return AugmentChain([])
+        default: return nil
+        }
+    }
+
+    public static let presetNames = ["driving", "inspection", "none"]
+
+    /// Road scenes: weather, light and motion, mild geometry. No flips: a mirrored sign can
+    /// change its meaning (keep left / keep right).
+    public static let driving = AugmentChain([
+        .affine(maxDegrees: 5, scale: 0.9...1.1, maxTranslate: 0.05, maxShear: 3, fill: .edge, p: 0.5),
+        .colorJitter(brightness: 0.3, contrast: 0.3, saturation: 0.3, hue: 0.02),
+        .rain(drops: 120, p: 0.2),
+        .fog(density: 0.2...0.6, p: 0.2),
+        .lowLight(p: 0.15),
+        .glare(p: 0.1),
+        .shadow(p: 0.2),
+        .motionBlur(maxLength: 9, p: 0.2),
+        .gaussianNoise(std: 0.005...0.03, p: 0.3),
+        .jpeg(quality: 40...90, p: 0.2),
+    ])
+
+    /// Parts and surfaces: any orientation, uneven lighting, sensor noise, focus.
+    public static let inspection = AugmentChain([
+        .rotate90(p: 0.75),
+        .horizontalFlip(p: 0.5),
+        .verticalFlip(p: 0.5),
+        .illuminationGradient(strength: 0.3, p: 0.5),
+        .brightness(0.8...1.2),
+        .contrast(0.8...1.2),
+        .sensorNoise(p: 0.5),
+        .defocusBlur(maxRadius: 2, p: 0.2),
+    ])
+}
