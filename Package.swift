@@ -43,6 +43,8 @@ let package = Package(
         ),
         .target(name: "Zoo", dependencies: ["TensorCore", "Kernels", "Layers", "Checkpoint"]),
         .target(name: "Augment", dependencies: ["ImageIO", "TensorCore"]),
+        .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Datasets", dependencies: ["ImageIO", "Augment", "TensorCore", "CGzip"]),
         .target(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
@@ -70,9 +72,10 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Runner", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO", "TensorCore"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo"]),
     ],

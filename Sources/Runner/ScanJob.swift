@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import ImageIO
+import TensorCore
 
 /// What `vigil scan` learned about one file.
 public struct ScanRecord: Sendable {

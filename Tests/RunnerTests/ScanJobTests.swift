@@ -2,6 +2,7 @@ import Foundation
 import ImageIO
 import XCTest
 @testable import Runner
+import TensorCore
 
 final class ScanJobTests: XCTestCase {
     var dir: String!
