@@ -52,14 +52,14 @@ let package = Package(
         .target(
             name: "Runner",
             dependencies: [
-                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore",
+                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore", "Augment",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Runner", "ImageIO", "Zoo", "Checkpoint",
+                "Runner", "ImageIO", "Zoo", "Checkpoint", "Augment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # The real Fashion-MNIST for the IDX reader's test (Debian package; the test says when it is absent).
 if ! dpkg-query -W -f='${Status}' dataset-fashion-mnist 2>/dev/null | grep -q "install ok installed" && [ "$(id -u)" -eq 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || echo "test: dataset-fashion-mnist not installed; its test will be skipped" >&2
+  (export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }) || echo "test: dataset-fashion-mnist not installed; its test will be skipped" >&2
 fi
 swift build --build-tests
 # Pretrained weights and sample photos for the parity test; without them it reports itself skipped.

@@ -72,3 +72,25 @@ final class ClassifyCommandTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), complete, "same rows, same order, nothing torn")
     }
 }
+
+/// `vigil augment`: copies, contact sheet, reproducibility.
+final class AugmentCommandTests: XCTestCase {
+    func testWritesCopiesAndASheetReproducibly() throws {
+        let out1 = NSTemporaryDirectory() + "vigil-aug-\(UUID().uuidString)", out2 = out1 + "-again"
+        defer { try? FileManager.default.removeItem(atPath: out1); try? FileManager.default.removeItem(atPath: out2) }
+        let src = fixturesFolder + "/png"
+        for out in [out1, out2] {
+            let r = try runVigil(["augment", src, "--preset", "inspection", "--n", "2", "--out", out, "--seed", "9"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let inputs = try FileManager.default.contentsOfDirectory(atPath: src).count
+        let written = try FileManager.default.contentsOfDirectory(atPath: out1).filter { $0.hasSuffix(".png") }
+        XCTAssertEqual(written.count, 2 * inputs + 1, "two copies per image and the contact sheet")
+        for name in written {
+            XCTAssertEqual(FileManager.default.contents(atPath: out1 + "/" + name), FileManager.default.contents(atPath: out2 + "/" + name), name)
+        }
+        let sheet = try runVigil(["scan", out1 + "/contact-sheet.png", "--format", "jsonl"])
+        XCTAssertTrue(sheet.stdout.contains("\"status\":\"ok\""), sheet.stdout)
+        XCTAssertEqual(try runVigil(["augment", src, "--preset", "snow", "--out", out1]).status, 64)
+    }
+}
