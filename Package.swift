@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         .target(
@@ -42,7 +43,7 @@ let package = Package(
             dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "Zoo", dependencies: ["TensorCore", "Kernels", "Layers", "Checkpoint"]),
-        .target(name: "Augment", dependencies: ["ImageIO", "TensorCore"]),
+        .target(name: "Augment", dependencies: ["ImageIO", "TensorCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Datasets", dependencies: ["ImageIO", "Augment", "TensorCore", "CGzip"]),
         .target(

@@ -60,8 +60,8 @@ public struct AugmentChain: Sendable, Equatable, Codable {
         .horizontalFlip(p: 0.5),
         .verticalFlip(p: 0.5),
         .illuminationGradient(strength: 0.3, p: 0.5),
-        .brightness(0.8...1.2),
-        .contrast(0.8...1.2),
+        .brightness(factor: 0.8...1.2),
+        .contrast(factor: 0.8...1.2),
         .sensorNoise(p: 0.5),
         .defocusBlur(maxRadius: 2, p: 0.2),
     ])

@@ -64,9 +64,30 @@ public struct FloatImage: Sendable, Equatable {
     }
 }
 
-/// What geometric transforms show where the source has no pixels.
+/// What geometric transforms show where the source has no pixels. In YAML: `edge`,
+/// `reflect`, or a number (a constant gray in [0, 1]).
 public enum Fill: Sendable, Equatable, Codable {
     case constant(Float)
     case edge
     case reflect
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if let v = try? c.decode(Float.self) { self = .constant(v); return }
+        switch try c.decode(String.self) {
+        case "edge": self = .edge
+        case "reflect": self = .reflect
+        case let other:
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "fill must be edge, reflect or a number, not \(other)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .constant(let v): try c.encode(v)
+        case .edge: try c.encode("edge")
+        case .reflect: try c.encode("reflect")
+        }
+    }
 }

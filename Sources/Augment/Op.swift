@@ -18,12 +18,12 @@ public enum Op: Sendable, Equatable, Codable {
     case affine(maxDegrees: Double, scale: ClosedRange<Double>, maxTranslate: Double, maxShear: Double, fill: Fill, p: Double)
     case perspective(distortion: Double, fill: Fill, p: Double)
     // photometric
-    case brightness(ClosedRange<Double>)
-    case contrast(ClosedRange<Double>)
-    case saturation(ClosedRange<Double>)
+    case brightness(factor: ClosedRange<Double>)
+    case contrast(factor: ClosedRange<Double>)
+    case saturation(factor: ClosedRange<Double>)
     /// Hue shift in turns (0.5 = half the colour wheel).
     case hue(maxShift: Double)
-    case gamma(ClosedRange<Double>)
+    case gamma(exponent: ClosedRange<Double>)
     case grayscale(p: Double)
     case colorJitter(brightness: Double, contrast: Double, saturation: Double, hue: Double)
     // degradations
@@ -102,8 +102,8 @@ public enum Op: Sendable, Equatable, Codable {
         case .grayscale(let p): return chance(p) ? Photometric.grayscale(img) : img
         case .colorJitter(let b, let c, let s, let h):
             // Random order, as torchvision's ColorJitter.
-            var steps: [Op] = [.brightness(max(0, 1 - b)...(1 + b)), .contrast(max(0, 1 - c)...(1 + c)),
-                               .saturation(max(0, 1 - s)...(1 + s)), .hue(maxShift: h)]
+            var steps: [Op] = [.brightness(factor: max(0, 1 - b)...(1 + b)), .contrast(factor: max(0, 1 - c)...(1 + c)),
+                               .saturation(factor: max(0, 1 - s)...(1 + s)), .hue(maxShift: h)]
             for i in stride(from: steps.count - 1, to: 0, by: -1) { steps.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
             return steps.reduce(img) { $1.apply($0, rng: &rng) }
         case .gaussianNoise(let std, let p):

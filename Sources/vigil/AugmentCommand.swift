@@ -14,6 +14,9 @@ struct AugmentCommand: ParsableCommand {
         since a mirrored sign can change meaning), inspection (90° rotations and flips, uneven \
         lighting, sensor noise, defocus), none.
 
+        --chain reads a YAML chain instead: an optional `preset:` and a list of `ops:`, each \
+        one step name with its parameters, e.g. `- rotate: {maxDegrees: 10, fill: edge, p: 0.5}`.
+
         Copy k of image i is fixed by (--seed, i, k): the same command always writes the same \
         pixels. Copies go to OUT/<relative path>_augK.png; OUT/contact-sheet.png shows the first \
         --sheet-rows images (original first, then the copies).
@@ -27,7 +30,10 @@ struct AugmentCommand: ParsableCommand {
     var folder: String
 
     @Option(help: "Preset: \(AugmentChain.presetNames.joined(separator: ", ")).")
-    var preset: String
+    var preset: String?
+
+    @Option(help: "A YAML augmentation chain (preset: …, ops: […]) instead of --preset.")
+    var chain: String?
 
     @Option(name: .customLong("n"), help: "Augmented copies per image.")
     var copies = 4
@@ -42,12 +48,19 @@ struct AugmentCommand: ParsableCommand {
     var sheetRows = 8
 
     func validate() throws {
-        if AugmentChain.preset(preset) == nil { throw ValidationError("unknown preset \(preset); known: \(AugmentChain.presetNames.joined(separator: ", "))") }
+        if (preset == nil) == (chain == nil) { throw ValidationError("give exactly one of --preset and --chain") }
+        if let p = preset, AugmentChain.preset(p) == nil {
+            throw ValidationError("unknown preset \(p); known: \(AugmentChain.presetNames.joined(separator: ", "))")
+        }
         if copies < 1 { throw ValidationError("--n must be at least 1") }
     }
 
     func run() throws {
-        let chain = AugmentChain.preset(preset)!
+        let chain: AugmentChain
+        do { chain = try self.chain.map(ChainFile.load) ?? AugmentChain.preset(preset!)! } catch {
+            printError("vigil augment: \(error)")
+            throw ExitCode.jobFailed
+        }
         let files: [FileWalker.Entry]
         do { files = try FileWalker().files(under: folder) } catch {
             printError("vigil augment: \(error)")
@@ -88,7 +101,7 @@ struct AugmentCommand: ParsableCommand {
                 throw ExitCode.jobFailed
             }
         }
-        printError("wrote \(written) augmented images and \(out)/contact-sheet.png (\(preset), seed \(seed)); \(failed) files could not be read")
+        printError("wrote \(written) augmented images and \(out)/contact-sheet.png (\(preset ?? self.chain ?? ""), seed \(seed)); \(failed) files could not be read")
         if failed > 0 { throw ExitCode.failure }
     }
 }

@@ -81,8 +81,8 @@ final class AugmentTests: XCTestCase {
                          .randomResizedCrop(size: 12, scale: 0.3...1, ratio: 0.75...1.33), .padRandomCrop(size: 20, padding: 3),
                          .horizontalFlip(p: 1), .verticalFlip(p: 1), .rotate(maxDegrees: 30, fill: .reflect, p: 1), .rotate90(p: 1),
                          .affine(maxDegrees: 10, scale: 0.8...1.2, maxTranslate: 0.1, maxShear: 5, fill: .constant(0.5), p: 1),
-                         .perspective(distortion: 0.3, fill: .edge, p: 1), .brightness(0.5...1.5), .contrast(0.5...1.5),
-                         .saturation(0...2), .hue(maxShift: 0.5), .gamma(0.5...2), .grayscale(p: 1),
+                         .perspective(distortion: 0.3, fill: .edge, p: 1), .brightness(factor: 0.5...1.5), .contrast(factor: 0.5...1.5),
+                         .saturation(factor: 0...2), .hue(maxShift: 0.5), .gamma(exponent: 0.5...2), .grayscale(p: 1),
                          .colorJitter(brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1),
                          .gaussianNoise(std: 0.1...0.2, p: 1), .saltAndPepper(amount: 0.1, p: 1), .gaussianBlur(sigma: 0.5...2, p: 1),
                          .motionBlur(maxLength: 7, p: 1), .jpeg(quality: 20...60, p: 1), .cutout(count: 2, size: 0.3, p: 1),
@@ -112,5 +112,32 @@ final class AugmentTests: XCTestCase {
         XCTAssertFalse(AugmentChain.driving.ops.contains { if case .horizontalFlip = $0 { return true }; return false },
                        "no flips for road scenes")
         XCTAssertNil(AugmentChain.preset("snow"))
+    }
+
+    func testYAMLChains() throws {
+        let chain = try ChainFile.parse("""
+        preset: inspection
+        ops:
+          - randomResizedCrop: {size: 64, scale: [0.5, 1.0], ratio: [0.75, 1.333]}
+          - rotate: {maxDegrees: 10, fill: edge, p: 0.5}
+          - brightness: {factor: [0.9, 1.1]}
+          - affine: {maxDegrees: 5, scale: [0.9, 1.1], maxTranslate: 0.1, maxShear: 2, fill: 0.5, p: 1}
+        """)
+        XCTAssertEqual(chain.ops.count, AugmentChain.inspection.ops.count + 4)
+        XCTAssertEqual(chain.ops.last, .affine(maxDegrees: 5, scale: 0.9...1.1, maxTranslate: 0.1, maxShear: 2, fill: .constant(0.5), p: 1))
+        XCTAssertEqual(chain.ops[AugmentChain.inspection.ops.count], .randomResizedCrop(size: 64, scale: 0.5...1, ratio: 0.75...1.333))
+        func error(_ yaml: String) -> String {
+            do { _ = try ChainFile.parse(yaml, path: "chain.yaml"); return "" } catch { return "\(error)" }
+        }
+        XCTAssertTrue(error("ops:\n  - rotate: {maxDegrees: 10, fill: edge, p: 0.5, angel: 3}").contains("ops[0]: unknown key \"rotate.angel\""))
+        XCTAssertTrue(error("preset: snow").contains("unknown preset \"snow\""))
+        XCTAssertTrue(error("pressets: driving").contains("unknown key \"pressets\""))
+        XCTAssertTrue(error("ops:\n  - rotate: {maxDegrees: ten, fill: edge, p: 0.5}").hasPrefix("chain.yaml: ops[0]"), error("ops:\n  - rotate: {maxDegrees: ten, fill: edge, p: 0.5}"))
+        XCTAssertTrue(error("ops:\n  - rotate: {maxDegrees: 1, fill: sideways, p: 0.5}").contains("fill must be"))
+        XCTAssertEqual(try ChainFile.parse("preset: driving"), AugmentChain.driving)
+        // The chains shipped under pipelines/ stay valid.
+        let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines/augment-driving-224.yaml").path
+        let driving224 = try ChainFile.load(path: shipped)
+        XCTAssertEqual(driving224.ops.first, .randomResizedCrop(size: 224, scale: 0.25...1, ratio: 0.75...1.333))
     }
 }
