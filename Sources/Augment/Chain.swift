@@ -24,7 +24,18 @@ public struct AugmentChain: Sendable, Equatable, Codable {
 
     public func apply(_ image: Image, seed: UInt64, sample: Int, epoch: Int) -> FloatImage {
         var rng = Self.generator(seed: seed, sample: sample, epoch: epoch)
-        return apply(FloatImage(image), rng: &rng)
+        return apply(image, rng: &rng)
+    }
+
+    /// Applies the chain to a decoded image. A leading crop/resize step runs on the 8- or
+    /// 16-bit image itself, so a large photo is cut down before it is ever converted to float.
+    public func apply(_ image: Image, rng: inout SeededRNG) -> FloatImage {
+        guard let first = ops.first, let (rect, w, h) = first.cropPlan(width: image.width, height: image.height, rng: &rng) else {
+            return apply(FloatImage(image), rng: &rng)
+        }
+        let cropped = rect.map { image.cropped(x: $0.x, y: $0.y, width: $0.w, height: $0.h) } ?? image
+        let small = cropped.width == w && cropped.height == h ? cropped : cropped.resized(width: w, height: h)
+        return AugmentChain(Array(ops.dropFirst())).apply(FloatImage(small), rng: &rng)
     }
 
     /// Named presets.

@@ -44,30 +44,44 @@ public enum Op: Sendable, Equatable, Codable {
     case sensorNoise(p: Double)
     case defocusBlur(maxRadius: Int, p: Double)
 
+    /// For crop-and-resize steps: the source rectangle (nil = whole image) and output size,
+    /// drawing the step's random numbers. Nil for every other step. Shared by the float path
+    /// and the 8-bit fast path so both draw identically.
+    func cropPlan(width iw: Int, height ih: Int, rng: inout SeededRNG) -> ((x: Int, y: Int, w: Int, h: Int)?, Int, Int)? {
+        func centre(_ resize: Int, _ crop: Int) -> ((x: Int, y: Int, w: Int, h: Int)?, Int, Int) {
+            let shorter = min(iw, ih)
+            let side = max(1, min(shorter, Int((Double(shorter) * Double(crop) / Double(resize)).rounded())))
+            return ((x: (iw - side) / 2, y: (ih - side) / 2, w: side, h: side), crop, crop)
+        }
+        switch self {
+        case .resize(let w, let h): return (nil, w, h)
+        case .shorterSideCenterCrop(let r, let crop): return centre(r, crop)
+        case .randomResizedCrop(let size, let scale, let ratio):
+            func pick(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.unit()) }
+            let area = Double(iw * ih)
+            for _ in 0..<10 {
+                let target = area * pick(scale)
+                let aspect = exp(pick(log(ratio.lowerBound)...log(ratio.upperBound)))
+                let w = Int((target * aspect).squareRoot().rounded()), h = Int((target / aspect).squareRoot().rounded())
+                if w >= 1 && h >= 1 && w <= iw && h <= ih {
+                    let x = Int(rng.next() % UInt64(iw - w + 1)), y = Int(rng.next() % UInt64(ih - h + 1))
+                    return ((x: x, y: y, w: w, h: h), size, size)
+                }
+            }
+            return centre(size, size)  // fallback, as torchvision: a centre crop
+        default: return nil
+        }
+    }
+
     /// Applies the step to `img` with randomness from `rng`.
     public func apply(_ img: FloatImage, rng: inout SeededRNG) -> FloatImage {
         func chance(_ p: Double) -> Bool { Double(rng.unit()) < p }
         func pick(_ r: ClosedRange<Double>) -> Double { r.lowerBound + (r.upperBound - r.lowerBound) * Double(rng.unit()) }
         switch self {
-        case .resize(let w, let h): return Resampling.resize(img, width: w, height: h)
-        case .shorterSideCenterCrop(let r, let crop):
-            let shorter = min(img.width, img.height)
-            let side = max(1, min(shorter, Int((Double(shorter) * Double(crop) / Double(r)).rounded())))
-            return Resampling.resize(Resampling.crop(img, x: (img.width - side) / 2, y: (img.height - side) / 2, width: side, height: side),
-                                     width: crop, height: crop)
-        case .randomResizedCrop(let size, let scale, let ratio):
-            let area = Double(img.width * img.height)
-            for _ in 0..<10 {
-                let target = area * pick(scale)
-                let logR = pick(log(ratio.lowerBound)...log(ratio.upperBound))
-                let aspect = exp(logR)
-                let w = Int((target * aspect).squareRoot().rounded()), h = Int((target / aspect).squareRoot().rounded())
-                if w >= 1 && h >= 1 && w <= img.width && h <= img.height {
-                    let x = Int(rng.next() % UInt64(img.width - w + 1)), y = Int(rng.next() % UInt64(img.height - h + 1))
-                    return Resampling.resize(Resampling.crop(img, x: x, y: y, width: w, height: h), width: size, height: size)
-                }
-            }
-            return Op.shorterSideCenterCrop(resize: size, crop: size).apply(img, rng: &rng)  // fallback: centre
+        case .resize, .shorterSideCenterCrop, .randomResizedCrop:
+            let (rect, w, h) = cropPlan(width: img.width, height: img.height, rng: &rng)!
+            let cropped = rect.map { Resampling.crop(img, x: $0.x, y: $0.y, width: $0.w, height: $0.h) } ?? img
+            return Resampling.resize(cropped, width: w, height: h)
         case .padRandomCrop(let size, let pad):
             var padded = FloatImage(width: img.width + 2 * pad, height: img.height + 2 * pad, channels: img.channels)
             for y in 0..<img.height { for x in 0..<img.width { for c in 0..<img.channels { padded[x + pad, y + pad, c] = img[x, y, c] } } }

@@ -82,7 +82,7 @@ public final class Loader {
             if cacheDecoded { cache.put(i, image) }
         }
         var rng = AugmentChain.generator(seed: seed, sample: i, epoch: epoch)
-        var f = chain.apply(FloatImage(image), rng: &rng)
+        var f = chain.apply(image, rng: &rng)
         if f.channels != channels {
             let img = f.toImage()
             f = FloatImage(channels == 1 ? img.toGray8() : img.toRGB8())

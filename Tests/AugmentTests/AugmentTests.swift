@@ -114,6 +114,18 @@ final class AugmentTests: XCTestCase {
         XCTAssertNil(AugmentChain.preset("snow"))
     }
 
+    func testLeadingCropRunsOn8BitImagesWithTheSameDraws() {
+        let image = random(40, 30).toImage()
+        let chain = AugmentChain([.randomResizedCrop(size: 16, scale: 0.2...1, ratio: 0.75...1.33), .brightness(factor: 0.5...1.5)])
+        for sample in 0..<5 {
+            var a = AugmentChain.generator(seed: 1, sample: sample, epoch: 0), b = a
+            let fast = chain.apply(image, rng: &a), slow = chain.apply(FloatImage(image), rng: &b)
+            XCTAssertEqual(a, b, "same random draws")
+            XCTAssertEqual(fast.width, 16)
+            for (x, y) in zip(fast.data, slow.data) { XCTAssertEqual(x, y, accuracy: 1.5 / 255) }
+        }
+    }
+
     func testYAMLChains() throws {
         let chain = try ChainFile.parse("""
         preset: inspection
