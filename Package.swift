@@ -66,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["ImageIO", "Kernels", "TensorCore"],
+            dependencies: ["ImageIO", "Kernels", "TensorCore", "Augment", "Datasets"],
             path: "Benchmarks/vigil-bench"
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),

@@ -108,10 +108,12 @@ do {
     switch arguments.first {
     case "decode": try runDecode(Array(arguments.dropFirst()))
     case "conv": runConv(Array(arguments.dropFirst()))
+    case "loader": try runLoader(Array(arguments.dropFirst()))
     default:
         print("""
         usage: vigil-bench decode [FOLDER] [--passes N] [--json FILE]
                vigil-bench conv [--batch N] [--threads 1,2] [--only NAME]
+               vigil-bench loader [FOLDER] [--epochs N]
         """)
         exit(arguments.isEmpty ? 0 : 64)
     }

@@ -5,7 +5,10 @@ import TensorCore
 enum Degradation {
     static func gaussianNoise(_ img: FloatImage, std: Float, rng: inout SeededRNG) -> FloatImage {
         var out = img
-        for i in 0..<out.data.count { out.data[i] = min(max(img.data[i] + rng.normal() * std, 0), 1) }
+        out.data.withUnsafeMutableBufferPointer { o in
+            rng.fillNormal(o)
+            img.data.withUnsafeBufferPointer { s in for i in 0..<o.count { o[i] = min(max(s[i] + o[i] * std, 0), 1) } }
+        }
         return out
     }
 

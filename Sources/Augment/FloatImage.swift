@@ -36,6 +36,23 @@ public struct FloatImage: Sendable, Equatable {
         set { data[(y * width + x) * channels + c] = newValue }
     }
 
+    /// Bilinear sample of every channel at once; the inside case (the common one) skips the
+    /// fill logic.
+    @inline(__always)
+    func sampleAll(_ fx: Float, _ fy: Float, fill: Fill, into out: inout [Float], at o: Int) {
+        let x0 = Int(fx.rounded(.down)), y0 = Int(fy.rounded(.down))
+        if x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height {
+            let ax = fx - Float(x0), ay = fy - Float(y0)
+            let w00 = (1 - ax) * (1 - ay), w10 = ax * (1 - ay), w01 = (1 - ax) * ay, w11 = ax * ay
+            let p00 = (y0 * width + x0) * channels, p01 = p00 + width * channels
+            for c in 0..<channels {
+                out[o + c] = w00 * data[p00 + c] + w10 * data[p00 + channels + c] + w01 * data[p01 + c] + w11 * data[p01 + channels + c]
+            }
+        } else {
+            for c in 0..<channels { out[o + c] = sample(fx, fy, c, fill: fill) }
+        }
+    }
+
     /// Bilinear sample at real coordinates (pixel centres at integers); outside the image the
     /// fill mode decides.
     @inline(__always)

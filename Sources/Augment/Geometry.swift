@@ -42,7 +42,7 @@ public enum Geometry {
                 let X = Double(x), Y = Double(y)
                 let w = inv[6] * X + inv[7] * Y + inv[8]
                 let sx = Float((inv[0] * X + inv[1] * Y + inv[2]) / w), sy = Float((inv[3] * X + inv[4] * Y + inv[5]) / w)
-                for c in 0..<img.channels { out[x, y, c] = img.sample(sx, sy, c, fill: fill) }
+                img.sampleAll(sx, sy, fill: fill, into: &out.data, at: (y * img.width + x) * img.channels)
             }
         }
         return out

@@ -34,10 +34,13 @@ enum Weather {
     static func lowLight(_ img: FloatImage, rng: inout SeededRNG) -> FloatImage {
         let k = rng.uniform(0.25, 0.5), g = rng.uniform(1.2, 1.8)
         var out = img
-        for i in 0..<out.data.count {
-            let c = img.channels >= 3 ? i % img.channels : -1
-            let cast: Float = c == 2 ? 1.1 : (c == 0 ? 0.9 : 1)
-            out.data[i] = min(max(pow(img.data[i] * k, g) * cast + rng.normal() * 0.02, 0), 1)
+        out.data.withUnsafeMutableBufferPointer { o in
+            rng.fillNormal(o)
+            for i in 0..<o.count {
+                let c = img.channels >= 3 ? i % img.channels : -1
+                let cast: Float = c == 2 ? 1.1 : (c == 0 ? 0.9 : 1)
+                o[i] = min(max(pow(img.data[i] * k, g) * cast + o[i] * 0.02, 0), 1)
+            }
         }
         return out
     }
@@ -92,9 +95,11 @@ enum Inspection {
     static func sensorNoise(_ img: FloatImage, rng: inout SeededRNG) -> FloatImage {
         let read = rng.uniform(0.005, 0.02), shot = rng.uniform(0.0005, 0.003)
         var out = img
-        for i in 0..<out.data.count {
-            let v = img.data[i]
-            out.data[i] = min(max(v + rng.normal() * (read * read + shot * v).squareRoot(), 0), 1)
+        out.data.withUnsafeMutableBufferPointer { o in
+            rng.fillNormal(o)
+            img.data.withUnsafeBufferPointer { s in
+                for i in 0..<o.count { o[i] = min(max(s[i] + o[i] * (read * read + shot * s[i]).squareRoot(), 0), 1) }
+            }
         }
         return out
     }

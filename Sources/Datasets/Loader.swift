@@ -87,6 +87,15 @@ public final class Loader {
             let img = f.toImage()
             f = FloatImage(channels == 1 ? img.toGray8() : img.toRGB8())
         }
+        if f.width == side && f.height == side {
+            // Already the input size: only normalise.
+            var out = f.data
+            let m = (0..<channels).map { mean.isEmpty ? 0 : mean[$0] }, s = (0..<channels).map { std.isEmpty ? 1 : 1 / std[$0] }
+            out.withUnsafeMutableBufferPointer { o in
+                for p in 0..<(side * side) { for c in 0..<channels { o[p * channels + c] = (o[p * channels + c] - m[c]) * s[c] } }
+            }
+            return out
+        }
         let final = Image(width: f.width, height: f.height, channels: f.channels,
                           pixels16: f.data.map { UInt16((min(max($0, 0), 1) * 65535).rounded()) })
         var out = [Float](repeating: 0, count: side * side * channels)

@@ -44,6 +44,19 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable, Codable {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
+    /// Fills `buffer` with standard normal values, using both outputs of each Box–Muller pair.
+    public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        var i = 0
+        while i < buffer.count {
+            let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)
+            let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+            let r = (-2 * log(u1)).squareRoot(), t = 2 * Double.pi * u2
+            buffer[i] = Float(r * cos(t))
+            if i + 1 < buffer.count { buffer[i + 1] = Float(r * sin(t)) }
+            i += 2
+        }
+    }
+
     /// An independent generator derived from this one's seed path and a key (e.g. a sample index).
     public func derived(_ key: UInt64) -> SeededRNG {
         SeededRNG(seed: state[0] ^ (key &* 0x9E37_79B9_7F4A_7C15) ^ state[3])

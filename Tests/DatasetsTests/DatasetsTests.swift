@@ -112,6 +112,33 @@ final class DatasetsTests: XCTestCase {
         XCTAssertNotEqual(runs[0][0].indices, runs[0][3].indices, "each epoch reshuffles")
     }
 
+    func testLoaderFeedsEveryDatasetKind() throws {
+        var img: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 6, 0, 0, 0, 6]
+        img += (0..<144).map { UInt8($0) }
+        try Data(img).write(to: URL(fileURLWithPath: dir + "/i-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 4, 0, 1, 0, 1]).write(to: URL(fileURLWithPath: dir + "/l-idx1-ubyte"))
+        try "h/0.png,h\nv/0.png,v\nv/1.png,v\n".write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
+        let split = dir + "-split"
+        defer { try? FileManager.default.removeItem(atPath: split) }
+        try FileManager.default.createDirectory(atPath: split + "/train", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: dir + "/h", toPath: split + "/train/h")
+        let kinds: [(String, any Dataset, Int)] = [
+            ("idx", try IDXDataset(images: dir + "/i-idx3-ubyte", labels: dir + "/l-idx1-ubyte"), 4),
+            ("csv", try LabelFileDataset(file: dir + "/labels.csv"), 3),
+            ("folder", try ImageFolderDataset(root: dir), 12),
+            ("split", try splitFolders(root: split)["train"]!, 9),
+        ]
+        for (name, ds, good) in kinds {
+            let loader = Loader(dataset: ds, batchSize: 2, side: 6, channels: 1, chain: .inspection, seed: 2, threads: 2)
+            var seen = 0
+            try loader.forEachBatch(epoch: 0) { b in
+                XCTAssertEqual(b.images.shape.dims.dropFirst(), [6, 6, 1], name)
+                seen += b.labels.count
+            }
+            XCTAssertEqual(seen, good, name)
+        }
+    }
+
     func testBalancedSamplingEvensOutClasses() throws {
         let ds = try ImageFolderDataset(root: dir)
         let loader = Loader(dataset: ds, batchSize: 4, side: 8, channels: 1, seed: 3)
