@@ -38,6 +38,34 @@ public struct AugmentChain: Sendable, Equatable, Codable {
         return AugmentChain(Array(ops.dropFirst())).apply(FloatImage(small), rng: &rng)
     }
 
+    /// Applies the chain to an encoded file. When the chain starts with a crop and the file is
+    /// a JPEG, the crop is drawn from the header's size first and the file is decoded at the
+    /// smallest DCT scale (1/8 – 1/2) whose pixels still cover the crop's output size, so a
+    /// small crop of a large photo never pays for a full-size decode. Same draws as
+    /// `apply(_:rng:)` on the decoded image.
+    public func apply(encoded bytes: [UInt8], rng: inout SeededRNG) throws -> FloatImage {
+        guard let first = ops.first, let size = try ImageCodec.jpegSize(bytes) else {
+            return apply(try ImageCodec.decode(bytes).image, rng: &rng)
+        }
+        guard let (rect, w, h) = first.cropPlan(width: size.width, height: size.height, rng: &rng) else {
+            return apply(try ImageCodec.decode(bytes).image, rng: &rng)
+        }
+        let r = rect ?? (x: 0, y: 0, w: size.width, h: size.height)
+        var d = 1
+        for cand in [8, 4, 2] where r.w / cand >= w && r.h / cand >= h { d = cand; break }
+        var options = DecodeOptions()
+        options.targetSize = ((size.width + d - 1) / d, (size.height + d - 1) / d)
+        let image = try ImageCodec.decode(bytes, options: options).image
+        // The crop in the scaled image's pixels.
+        let sx = Double(image.width) / Double(size.width), sy = Double(image.height) / Double(size.height)
+        let x = min(Int(Double(r.x) * sx), image.width - 1), y = min(Int(Double(r.y) * sy), image.height - 1)
+        let cw = max(1, min(Int((Double(r.w) * sx).rounded()), image.width - x))
+        let ch = max(1, min(Int((Double(r.h) * sy).rounded()), image.height - y))
+        let cropped = image.cropped(x: x, y: y, width: cw, height: ch)
+        let small = cropped.width == w && cropped.height == h ? cropped : cropped.resized(width: w, height: h)
+        return AugmentChain(Array(ops.dropFirst())).apply(FloatImage(small), rng: &rng)
+    }
+
     /// Named presets.
     public static func preset(_ name: String) -> AugmentChain? {
         switch name {

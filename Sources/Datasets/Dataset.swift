@@ -11,9 +11,14 @@ public protocol Dataset: Sendable {
     func name(_ i: Int) -> String
     /// Decodes sample i; throws an error naming the file when it cannot.
     func image(_ i: Int) throws -> Image
+    /// The encoded file of sample i, for file-backed datasets (nil otherwise): lets the loader
+    /// plan a crop from the header and decode JPEGs at the DCT scale the crop needs.
+    func fileBytes(_ i: Int) throws -> [UInt8]?
 }
 
 extension Dataset {
+    public func fileBytes(_ i: Int) throws -> [UInt8]? { nil }
+
     /// Samples per class, in class order.
     public var classCounts: [Int] {
         var c = [Int](repeating: 0, count: classes.count)
@@ -61,6 +66,7 @@ public struct ImageFolderDataset: Dataset {
     public func label(_ i: Int) -> Int { files[i].label }
     public func name(_ i: Int) -> String { files[i].path }
     public func image(_ i: Int) throws -> Image { try ImageCodec.decode(fileAt: files[i].path).image }
+    public func fileBytes(_ i: Int) throws -> [UInt8]? { try readFile(files[i].path) }
 }
 
 /// A CSV or TSV file of `path,label` rows (paths relative to the file; an optional header
@@ -94,6 +100,7 @@ public struct LabelFileDataset: Dataset {
     public func label(_ i: Int) -> Int { files[i].label }
     public func name(_ i: Int) -> String { files[i].path }
     public func image(_ i: Int) throws -> Image { try ImageCodec.decode(fileAt: files[i].path).image }
+    public func fileBytes(_ i: Int) throws -> [UInt8]? { try readFile(files[i].path) }
 }
 
 /// Images and labels from a pair of IDX files (e.g. Fashion-MNIST's `train-images-idx3-ubyte.gz`
@@ -131,6 +138,13 @@ public struct IDXDataset: Dataset {
 }
 
 /// A subset of another dataset by indices (a split).
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let d = FileManager.default.contents(atPath: path) else {
+        throw ImageFileError(path: path, error: FileReadError(reason: "cannot read"))
+    }
+    return [UInt8](d)
+}
+
 public struct Subset: Dataset {
     public let base: any Dataset
     public let indices: [Int]
@@ -143,6 +157,7 @@ public struct Subset: Dataset {
     public func label(_ i: Int) -> Int { base.label(indices[i]) }
     public func name(_ i: Int) -> String { base.name(indices[i]) }
     public func image(_ i: Int) throws -> Image { try base.image(indices[i]) }
+    public func fileBytes(_ i: Int) throws -> [UInt8]? { try base.fileBytes(indices[i]) }
 }
 
 /// Explicit `train/`, `val/` (or `valid/`, `validation/`) and `test/` folders, each an image folder.

@@ -76,13 +76,18 @@ public final class Loader {
 
     /// One sample, ready for the network: `side × side × channels` floats.
     public func sample(_ i: Int, epoch: Int) throws -> [Float] {
-        let image: Image
-        if cacheDecoded, let hit = cache.get(i) { image = hit } else {
-            image = try dataset.image(i)
-            if cacheDecoded { cache.put(i, image) }
-        }
         var rng = AugmentChain.generator(seed: seed, sample: i, epoch: epoch)
-        var f = chain.apply(image, rng: &rng)
+        var f: FloatImage
+        if !cacheDecoded, let bytes = try dataset.fileBytes(i) {
+            do { f = try chain.apply(encoded: bytes, rng: &rng) } catch { throw ImageFileError(path: dataset.name(i), error: error) }
+        } else {
+            let image: Image
+            if cacheDecoded, let hit = cache.get(i) { image = hit } else {
+                image = try dataset.image(i)
+                if cacheDecoded { cache.put(i, image) }
+            }
+            f = chain.apply(image, rng: &rng)
+        }
         if f.channels != channels {
             let img = f.toImage()
             f = FloatImage(channels == 1 ? img.toGray8() : img.toRGB8())

@@ -32,6 +32,14 @@ public enum ImageCodec {
         }
     }
 
+    /// For a JPEG: the size the decoded image will have (orientation applied as `options` say),
+    /// read from the headers only. Nil for other formats. Lets a caller plan a crop and then
+    /// decode at the DCT scale the crop needs.
+    public static func jpegSize(_ bytes: [UInt8], options: DecodeOptions = DecodeOptions()) throws -> (width: Int, height: Int)? {
+        guard ImageFormat.sniff(bytes) == .jpeg, bytes.count >= 3 else { return nil }
+        return try bytes.withUnsafeBytes { try JPEGCodec.size($0, options: options) }
+    }
+
     /// Reads and decodes a file. Errors are `ImageFileError`s that name the file.
     public static func decode(fileAt path: String, options: DecodeOptions = DecodeOptions()) throws -> DecodedImage {
         let data: Data

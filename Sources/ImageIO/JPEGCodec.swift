@@ -38,6 +38,18 @@ enum JPEGCodec {
         return 1
     }
 
+    /// Width and height as the decoded image will have them (EXIF orientation applied when
+    /// `applyOrientation`), from the headers alone.
+    static func size(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws -> (width: Int, height: Int) {
+        var info = vg_jpeg_info()
+        var status = vg_jpeg_status()
+        if vg_jpeg_probe(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, 1, options.maxPixels, &info, &status) != 0 {
+            throw error(from: status, info: info)
+        }
+        let o = options.applyOrientation ? (JPEGMarkers.scan(bytes).orientation ?? 1) : 1
+        return o >= 5 ? (Int(info.height), Int(info.width)) : (Int(info.width), Int(info.height))
+    }
+
     static func decode(_ bytes: UnsafeRawBufferPointer, options: DecodeOptions) throws -> DecodedImage {
         let base = bytes.bindMemory(to: UInt8.self).baseAddress
         var info = vg_jpeg_info()

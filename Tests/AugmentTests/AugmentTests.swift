@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import ImageIO
 import TensorCore
 @testable import Augment
@@ -123,6 +124,21 @@ final class AugmentTests: XCTestCase {
             XCTAssertEqual(a, b, "same random draws")
             XCTAssertEqual(fast.width, 16)
             for (x, y) in zip(fast.data, slow.data) { XCTAssertEqual(x, y, accuracy: 1.5 / 255) }
+        }
+    }
+
+    func testCropAwareJPEGDecodeMatchesTheFullDecode() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Fixtures/jpeg/rgb_640x480.jpg").path
+        let bytes = [UInt8](FileManager.default.contents(atPath: path)!)
+        let full = try ImageCodec.decode(bytes).image
+        let chain = AugmentChain([.randomResizedCrop(size: 48, scale: 0.05...0.3, ratio: 0.75...1.33), .gamma(exponent: 0.8...1.2)])
+        for sample in 0..<6 {
+            var a = AugmentChain.generator(seed: 3, sample: sample, epoch: 0), b = a
+            let scaled = try chain.apply(encoded: bytes, rng: &a), reference = chain.apply(full, rng: &b)
+            XCTAssertEqual(a, b, "same draws")
+            XCTAssertEqual(scaled.width, 48)
+            let mean = zip(scaled.data, reference.data).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(scaled.data.count)
+            XCTAssertLessThan(mean, 0.02, "sample \(sample): the DCT-scaled crop looks like the full-size one")
         }
     }
 
