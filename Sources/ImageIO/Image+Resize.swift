@@ -62,10 +62,11 @@ extension Image {
                      bias: [Float](repeating: 0, count: ch))
         }
         let maxV = Float(maxValue)
+        // Values are clamped to [0, max] first, so adding ½ and truncating rounds them.
         if bitDepth == 16 {
-            return Image(width: ow, height: oh, channels: ch, pixels16: tmp.map { UInt16(min(max($0, 0), maxV).rounded()) })
+            return Image(width: ow, height: oh, channels: ch, pixels16: tmp.map { UInt16(min(max($0, 0), maxV) + 0.5) })
         }
-        return Image(width: ow, height: oh, channels: ch, pixels8: tmp.map { UInt8(min(max($0, 0), maxV).rounded()) })
+        return Image(width: ow, height: oh, channels: ch, pixels8: tmp.map { UInt8(min(max($0, 0), maxV) + 0.5) })
     }
 
     /// Resamples straight into a planar float tensor `(C, height, width)` holding

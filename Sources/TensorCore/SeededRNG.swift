@@ -44,15 +44,20 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Equatable, Codable {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
-    /// Fills `buffer` with standard normal values, using both outputs of each Box–Muller pair.
+    /// Fills `buffer` with standard normal values (Marsaglia's polar method: one logarithm
+    /// and one square root per pair of values, no trigonometry).
     public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>) {
         var i = 0
         while i < buffer.count {
-            let u1 = max(Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0), 1e-300)
-            let u2 = Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
-            let r = (-2 * log(u1)).squareRoot(), t = 2 * Double.pi * u2
-            buffer[i] = Float(r * cos(t))
-            if i + 1 < buffer.count { buffer[i + 1] = Float(r * sin(t)) }
+            var u: Float, v: Float, s: Float
+            repeat {
+                u = unit() * 2 - 1
+                v = unit() * 2 - 1
+                s = u * u + v * v
+            } while s >= 1 || s == 0
+            let k = (-2 * log(s) / s).squareRoot()
+            buffer[i] = u * k
+            if i + 1 < buffer.count { buffer[i + 1] = v * k }
             i += 2
         }
     }
