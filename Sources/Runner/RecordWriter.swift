@@ -106,7 +106,8 @@ public final class RecordWriter {
         unlink(temporary)
     }
 
-    static func csvEscape(_ s: String) -> String {
+    /// A CSV field, quoted when it holds a comma, quote or line break.
+    public static func csvEscape(_ s: String) -> String {
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }

@@ -94,3 +94,49 @@ final class AugmentCommandTests: XCTestCase {
         XCTAssertEqual(try runVigil(["augment", src, "--preset", "snow", "--out", out1]).status, 64)
     }
 }
+
+/// `vigil features`: .npy layout, manifest, layers, pooling, L2.
+final class FeaturesCommandTests: XCTestCase {
+    /// (shape, values) of a float32 .npy written by Vigil.
+    func loadNpy(_ path: String) throws -> ([Int], [Float]) {
+        let d = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(Array(d.prefix(6)), [0x93] + Array("NUMPY".utf8))
+        let headerLength = Int(d[8]) | Int(d[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0, "data 64-byte aligned")
+        let header = String(decoding: d[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("'descr': '<f4'"), header)
+        let dims = header.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
+            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let values = d[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        return (dims, values)
+    }
+
+    func testFeaturesNpyAndManifest() throws {
+        let dir = NSTemporaryDirectory() + "vigil-features-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var config = Zoo.entry("crop_vgg")!.defaultConfig
+        config.numClasses = 3
+        let modelPath = dir + "/m.safetensors"
+        try Model(zoo: "crop_vgg", config: config, labels: ["a", "b", "c"], seed: 2).save(path: modelPath)
+        let images = fixturesFolder + "/jpeg"
+        let count = try FileManager.default.contentsOfDirectory(atPath: images).count
+        let r = try runVigil(["features", images, fixturesFolder + "/bad/notes.txt", "--model", modelPath, "-o", dir + "/f.npy", "--l2"])
+        XCTAssertEqual(r.status, 1, "notes.txt failed: \(r.stderr)")
+        let (shape, values) = try loadNpy(dir + "/f.npy")
+        XCTAssertEqual(shape, [count, 128], "pooled penultimate layer of crop_vgg has 128 channels")
+        for i in 0..<count {
+            let norm = (0..<128).reduce(Float(0)) { $0 + values[i * 128 + $1] * values[i * 128 + $1] }.squareRoot()
+            XCTAssertEqual(norm, 1, accuracy: 1e-4)
+        }
+        let manifest = try String(contentsOfFile: dir + "/f.npy.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(manifest.count, count + 2)
+        XCTAssertTrue(manifest.last!.hasPrefix(",notes.txt,error,"))
+        XCTAssertTrue(manifest[1].hasPrefix("0,cmyk_adobe_inverted.jpg,ok"))
+        // Another layer, flattened: stage1 halves 48 → 24 with 32 channels.
+        let r2 = try runVigil(["features", images + "/gray.jpg", "--model", modelPath, "--layer", "stage1", "--pool", "none", "-o", dir + "/g.npy"])
+        XCTAssertEqual(r2.status, 0, r2.stderr)
+        XCTAssertEqual(try loadNpy(dir + "/g.npy").0, [1, 24 * 24 * 32])
+        XCTAssertEqual(try runVigil(["features", images, "--model", modelPath, "--layer", "nope", "-o", dir + "/x.npy"]).status, 64)
+    }
+}
