@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Runner", "ImageIO", "Zoo", "Checkpoint", "Augment",
+                "Runner", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

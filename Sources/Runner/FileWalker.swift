@@ -11,6 +11,11 @@ public struct FileWalker {
         public var path: String
         /// Path relative to the root folder.
         public var relativePath: String
+
+        public init(path: String, relativePath: String) {
+            self.path = path
+            self.relativePath = relativePath
+        }
     }
 
     public var includeHidden = false

@@ -140,3 +140,31 @@ final class FeaturesCommandTests: XCTestCase {
         XCTAssertEqual(try runVigil(["features", images, "--model", modelPath, "--layer", "nope", "-o", dir + "/x.npy"]).status, 64)
     }
 }
+
+/// `vigil eval` on a tiny labelled folder: report files and a consistent summary.
+final class EvalCommandTests: XCTestCase {
+    func testEvalWritesSummaryAndConfusion() throws {
+        let dir = NSTemporaryDirectory() + "vigil-eval-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (cls, files) in [("stop", ["rgb_baseline_444.jpg", "gray.jpg"]), ("yield", ["orientation_1.jpg", "rgb_progressive.jpg", "cmyk_plain.jpg"])] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/data/\(cls)", withIntermediateDirectories: true)
+            for f in files { try FileManager.default.copyItem(atPath: fixturesFolder + "/jpeg/" + f, toPath: "\(dir)/data/\(cls)/\(f)") }
+        }
+        var config = Zoo.entry("crop_vgg")!.defaultConfig
+        config.numClasses = 3
+        try Model(zoo: "crop_vgg", config: config, labels: ["stop", "yield", "other"], seed: 5).save(path: dir + "/m.safetensors")
+        let r = try runVigil(["eval", dir + "/data", "--model", dir + "/m.safetensors", "--out", dir + "/report", "--top-k", "2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report/summary.json"))) as! [String: Any]
+        XCTAssertEqual(summary["images"] as? Int, 5)
+        let confusion = try String(contentsOfFile: dir + "/report/confusion.csv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(confusion[0], "truth,stop,yield,other")
+        let counts = confusion.dropFirst().map { $0.split(separator: ",").dropFirst().compactMap { Int($0) } }
+        XCTAssertEqual(counts.map { $0.reduce(0, +) }, [2, 3], "every image is counted once, in its true row")
+        let diagonal = Double(counts[0][0] + counts[1][1]) / 5
+        XCTAssertEqual(summary["accuracy"] as! Double, diagonal, accuracy: 1e-9)
+        XCTAssertEqual(try runVigil(["eval", dir + "/data", "--model", dir + "/m.safetensors", "--cache", dir]).status, 0)
+        try FileManager.default.createDirectory(atPath: "\(dir)/data/unknown", withIntermediateDirectories: true)
+        XCTAssertEqual(try runVigil(["eval", dir + "/data", "--model", dir + "/m.safetensors"]).status, 2, "a class the model does not know")
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Checkpoint
+import Datasets
+import Foundation
+import Runner
+import Zoo
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure a model on a labelled dataset: accuracy, top-k, per-class precision/recall/F1, confusion.",
+        discussion: """
+        DATASET is a folder with one subfolder per class, or a CSV/TSV file of path,label rows. \
+        Every dataset class must be one of the model's labels (matched by name). Predictions of \
+        other labels count as wrong ("other" in the confusion matrix).
+
+        With --out DIR: summary.json (for scripts), per_class.csv, confusion.csv and worst.csv \
+        (the misclassified files the model was surest about).
+        """
+    )
+
+    @Argument(help: "Class-subfolder dataset or CSV/TSV label file.")
+    var dataset: String
+
+    @Option(help: "A zoo name with imported pretrained weights, or a .safetensors checkpoint.")
+    var model = "mobilenet_v2"
+
+    @Option(name: .customLong("top-k"), help: "k for top-k accuracy.")
+    var topK = 5
+
+    @Option(help: "Folder for summary.json, per_class.csv, confusion.csv, worst.csv.")
+    var out: String?
+
+    @Option(help: "Misclassified files listed.")
+    var worst = 10
+
+    @Option(help: "Threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
+    var cache: String?
+
+    func run() throws {
+        let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
+        var replicas: [Model] = []
+        let data: any Dataset
+        var labelIndex: [Int] = []
+        do {
+            data = dataset.lowercased().hasSuffix(".csv") || dataset.lowercased().hasSuffix(".tsv")
+                ? try LabelFileDataset(file: dataset) : try ImageFolderDataset(root: dataset)
+            for _ in 0..<threads {
+                let m = try store.load(model)
+                m.network.fuseForInference()
+                replicas.append(m)
+            }
+            let labels = replicas[0].card.labels
+            let missing = data.classes.filter { !labels.contains($0) }
+            guard missing.isEmpty else {
+                throw DatasetError(path: dataset, reason: "classes not among the model's labels: \(missing.prefix(5).joined(separator: ", "))")
+            }
+            labelIndex = data.classes.map { labels.firstIndex(of: $0)! }
+        } catch {
+            printError("vigil eval: \(error)")
+            throw ExitCode.jobFailed
+        }
+        let files = (0..<data.count).map { FileWalker.Entry(path: data.name($0), relativePath: data.name($0)) }
+        let truthOf = Dictionary(uniqueKeysWithValues: (0..<data.count).map { (data.name($0), data.label($0)) })
+        let modelToDataset = Dictionary(uniqueKeysWithValues: labelIndex.enumerated().map { ($1, $0) })
+        var metrics = ClassificationMetrics(classes: data.classes)
+        var wrong: [(path: String, truth: String, predicted: String, score: Float)] = []
+        var failed: [String] = []
+        var job = ClassifyJob(replicas: replicas, files: files)
+        job.topK = max(topK, 1)
+        do {
+            try job.run(progress: ProgressBar(total: files.count, label: "eval")) { c in
+                guard c.error == nil, let best = c.top.first else { failed.append("\(c.path): \(c.error ?? "no output")"); return }
+                let truth = truthOf[c.path]!
+                let predicted = modelToDataset[best.index]
+                metrics.add(truth: truth, predicted: predicted, inTopK: c.top.contains { $0.index == labelIndex[truth] })
+                if predicted != truth { wrong.append((c.path, data.classes[truth], best.label, best.score)) }
+            }
+        } catch {
+            printError("vigil eval: \(error)")
+            throw ExitCode.jobFailed
+        }
+        wrong.sort { $0.score > $1.score }
+        let (macro, weighted) = metrics.averages
+        print(String(format: "accuracy %.4f  top-%d %.4f  (%d images, %d could not be read)", metrics.accuracy, topK, metrics.topKAccuracy,
+                     metrics.total, failed.count))
+        print(padded("class", 24) + " precision  recall      f1  support")
+        for r in metrics.perClass { print(padded(r.name, 24) + String(format: " %9.3f %7.3f %7.3f %8d", r.precision, r.recall, r.f1, r.support)) }
+        print(padded("macro avg", 24) + String(format: " %9.3f %7.3f %7.3f", macro.0, macro.1, macro.2))
+        print(padded("weighted avg", 24) + String(format: " %9.3f %7.3f %7.3f", weighted.0, weighted.1, weighted.2))
+        if data.classes.count <= 20 {
+            print("\nconfusion (rows: truth, columns: prediction)")
+            print(padded("", 16) + (data.classes + ["other"]).map { padded(String($0.prefix(10)), 11) }.joined())
+            for (i, row) in metrics.confusion.enumerated() {
+                print(padded(String(data.classes[i].prefix(15)), 16) + row.map { padded(String($0), 11) }.joined())
+            }
+        }
+        if !wrong.isEmpty {
+            print("\nmost confident mistakes:")
+            for w in wrong.prefix(worst) { print(String(format: "  %@: %@ → %@ (%.1f%%)", w.path as NSString, w.truth as NSString, w.predicted as NSString, w.score * 100)) }
+        }
+        for f in failed { printError("skipped \(f)") }
+        guard let out else { return }
+        do {
+            let summary: [String: Any] = [
+                "model": replicas[0].card.architecture, "dataset": dataset, "images": metrics.total, "unreadable": failed.count,
+                "accuracy": metrics.accuracy, "top_k": topK, "top_k_accuracy": metrics.topKAccuracy,
+                "macro": ["precision": macro.0, "recall": macro.1, "f1": macro.2],
+                "weighted": ["precision": weighted.0, "recall": weighted.1, "f1": weighted.2],
+                "per_class": metrics.perClass.map { ["class": $0.name, "precision": $0.precision, "recall": $0.recall, "f1": $0.f1, "support": $0.support] },
+            ]
+            try writeAtomically(JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys]), to: out + "/summary.json")
+            var per = "class,precision,recall,f1,support\n"
+            for r in metrics.perClass { per += "\(RecordWriter.csvEscape(r.name)),\(r.precision),\(r.recall),\(r.f1),\(r.support)\n" }
+            try writeAtomically(Data(per.utf8), to: out + "/per_class.csv")
+            var conf = "truth," + (data.classes + ["other"]).map(RecordWriter.csvEscape).joined(separator: ",") + "\n"
+            for (i, row) in metrics.confusion.enumerated() { conf += RecordWriter.csvEscape(data.classes[i]) + "," + row.map(String.init).joined(separator: ",") + "\n" }
+            try writeAtomically(Data(conf.utf8), to: out + "/confusion.csv")
+            var worstCSV = "path,truth,predicted,score\n"
+            for w in wrong.prefix(worst) { worstCSV += "\(RecordWriter.csvEscape(w.path)),\(RecordWriter.csvEscape(w.truth)),\(RecordWriter.csvEscape(w.predicted)),\(w.score)\n" }
+            try writeAtomically(Data(worstCSV.utf8), to: out + "/worst.csv")
+        } catch {
+            printError("vigil eval: \(error)")
+            throw ExitCode.jobFailed
+        }
+    }
+}
