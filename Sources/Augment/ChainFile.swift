@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 import Yams
 
 /// Augmentation chains written in YAML — the format the pipelines use:
@@ -81,8 +82,5 @@ public enum ChainFile {
     }
 }
 
-public struct ChainError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
-}
+/// A chain file that cannot be used: names the file and the reason.
+public typealias ChainError = FileError

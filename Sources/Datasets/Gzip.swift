@@ -1,5 +1,6 @@
 import CGzip
 import Foundation
+import TensorCore
 
 /// gzip decompression through zlib (for the `.gz` IDX files Debian ships).
 enum Gzip {
@@ -40,12 +41,4 @@ enum Gzip {
 }
 
 /// A dataset that cannot be read: names the file and the reason.
-public struct DatasetError: Error, CustomStringConvertible, Sendable {
-    public let path: String
-    public let reason: String
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-    public var description: String { "\(path): \(reason)" }
-}
+public typealias DatasetError = FileError

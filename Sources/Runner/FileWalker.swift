@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Lists the files under a folder, recursively, in a stable (sorted) order.
 ///
@@ -64,8 +65,5 @@ public struct FileWalker {
     }
 }
 
-public struct WalkError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    public var description: String { "\(path): \(reason)" }
-}
+/// A folder or output that cannot be used: names the path and the reason.
+public typealias WalkError = FileError
