@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "Runner",
             dependencies: [
-                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore", "Augment",
+                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore", "Augment", "Optim", "Datasets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Runner", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO", "TensorCore"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo"]),
     ],

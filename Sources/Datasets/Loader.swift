@@ -9,6 +9,16 @@ public struct Batch: Sendable {
     public var images: Tensor
     public var labels: [Int]
     public var indices: [Int]
+    /// How many entries of the epoch's order have been consumed once this batch is done:
+    /// passing it back as `from:` continues the epoch right after this batch.
+    public var endPosition: Int
+
+    public init(images: Tensor, labels: [Int], indices: [Int], endPosition: Int) {
+        self.images = images
+        self.labels = labels
+        self.indices = indices
+        self.endPosition = endPosition
+    }
 }
 
 /// Feeds batches from a dataset: decoding and augmentation run on worker threads into a
@@ -108,11 +118,13 @@ public final class Loader {
         return out
     }
 
-    /// Calls `body` with each batch of `epoch`, in order.
-    public func forEachBatch(epoch: Int, _ body: (Batch) throws -> Void) throws {
-        let order = order(epoch: epoch)
+    /// Calls `body` with each batch of `epoch`, in order, starting `position` entries into the
+    /// epoch's order (a resumed run passes the last batch's `endPosition`).
+    public func forEachBatch(epoch: Int, from position: Int = 0, _ body: (Batch) throws -> Void) throws {
+        let order = Array(order(epoch: epoch).dropFirst(position))
         let slice = side * side * channels
         var pending: [(Int, [Float])] = []
+        var consumed = position
         func flush(final: Bool) throws {
             guard !pending.isEmpty, pending.count == batchSize || (final && !dropLast) else { return }
             var t = Tensor([pending.count, side, side, channels])
@@ -121,7 +133,7 @@ public final class Loader {
                     data.withUnsafeBufferPointer { (dst.baseAddress! + k * slice).update(from: $0.baseAddress!, count: slice) }
                 }
             }
-            try body(Batch(images: t, labels: pending.map { dataset.label($0.0) }, indices: pending.map(\.0)))
+            try body(Batch(images: t, labels: pending.map { dataset.label($0.0) }, indices: pending.map(\.0), endPosition: consumed))
             pending.removeAll(keepingCapacity: true)
         }
         let work: @Sendable (Int) -> Result<[Float], DatasetError> = { [self] k in
@@ -130,6 +142,7 @@ public final class Loader {
             }
         }
         try orderedParallel(count: order.count, threads: threads, window: max(prefetch * batchSize, threads), work: work, emit: { k, result in
+            consumed = position + k + 1
             switch result {
             case .success(let data):
                 pending.append((order[k], data))

@@ -64,6 +64,9 @@ public final class Parameter {
     public var trainable: Bool
     /// Running statistics and similar state: saved with the model, never trained.
     public let isBuffer: Bool
+    /// Multiplies the optimizer's learning rate for this parameter (e.g. 0.1 for a pretrained
+    /// backbone fine-tuned under a fresh head).
+    public var learningRateScale: Float = 1
 
     public init(_ name: String, _ value: Tensor, isBuffer: Bool = false) {
         self.name = name

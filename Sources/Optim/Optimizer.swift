@@ -25,6 +25,13 @@ public struct OptimizerState: Codable, Equatable, Sendable {
     public var learningRate: Float
     /// Buffers by "parameterName/slot" (e.g. "layer1.0.conv1.weight/m").
     public var buffers: [String: [Float]]
+
+    public init(kind: String, step: Int, learningRate: Float, buffers: [String: [Float]]) {
+        self.kind = kind
+        self.step = step
+        self.learningRate = learningRate
+        self.buffers = buffers
+    }
 }
 
 public struct OptimizerStateError: Error, CustomStringConvertible {
@@ -72,20 +79,29 @@ public final class SGD: Optimizer {
 
     public func update(_ model: Layer) {
         step += 1
+        let (mu, wd, nesterov) = (momentum, weightDecay, self.nesterov)
         for (name, p) in trainable(model) {
             let n = p.value.count
-            var v = velocity[name] ?? []
-            let first = v.isEmpty
-            if momentum > 0 && first { v = [Float](repeating: 0, count: n) }
-            for i in 0..<n {
-                var g = p.grad.data[i] + weightDecay * p.value.data[i]
-                if momentum > 0 {
-                    v[i] = first ? g : momentum * v[i] + g  // PyTorch starts the buffer at g
-                    g = nesterov ? g + momentum * v[i] : v[i]
+            let lr = learningRate * p.learningRateScale
+            let first = velocity[name] == nil
+            if momentum > 0 && first { velocity[name] = [Float](repeating: 0, count: n) }
+            p.grad.data.withUnsafeBufferPointer { gp in
+                p.value.data.withUnsafeMutableBufferPointer { wp in
+                    guard mu > 0 else {
+                        for i in 0..<n { wp[i] -= lr * (gp[i] + wd * wp[i]) }
+                        return
+                    }
+                    // Mutating the dictionary's own storage in place: no copy of the buffer per step.
+                    velocity[name]!.withUnsafeMutableBufferPointer { vp in
+                        for i in 0..<n {
+                            var g = gp[i] + wd * wp[i]
+                            vp[i] = first ? g : mu * vp[i] + g  // PyTorch starts the buffer at g
+                            g = nesterov ? g + mu * vp[i] : vp[i]
+                            wp[i] -= lr * g
+                        }
+                    }
                 }
-                p.value.data[i] -= learningRate * g
             }
-            if momentum > 0 { velocity[name] = v }
         }
     }
 
@@ -136,19 +152,27 @@ public final class Adam: Optimizer {
     public func update(_ model: Layer) {
         step += 1
         let c1 = 1 - pow(beta1, Float(step)), c2 = 1 - pow(beta2, Float(step))
+        let (b1, b2, eps, wd, decoupled) = (beta1, beta2, epsilon, weightDecay, self.decoupled)
         for (name, p) in trainable(model) {
             let n = p.value.count
-            var mm = m[name] ?? [Float](repeating: 0, count: n), vv = v[name] ?? [Float](repeating: 0, count: n)
-            for i in 0..<n {
-                var g = p.grad.data[i]
-                if decoupled { p.value.data[i] -= learningRate * weightDecay * p.value.data[i] } else { g += weightDecay * p.value.data[i] }
-                mm[i] = beta1 * mm[i] + (1 - beta1) * g
-                vv[i] = beta2 * vv[i] + (1 - beta2) * g * g
-                let mHat = mm[i] / c1, vHat = vv[i] / c2
-                p.value.data[i] -= learningRate * mHat / (vHat.squareRoot() + epsilon)
+            if m[name] == nil { m[name] = [Float](repeating: 0, count: n); v[name] = [Float](repeating: 0, count: n) }
+            let lr = learningRate * p.learningRateScale
+            p.grad.data.withUnsafeBufferPointer { gp in
+                p.value.data.withUnsafeMutableBufferPointer { wp in
+                    m[name]!.withUnsafeMutableBufferPointer { mp in
+                        v[name]!.withUnsafeMutableBufferPointer { vp in
+                            for i in 0..<n {
+                                var g = gp[i]
+                                if decoupled { wp[i] -= lr * wd * wp[i] } else { g += wd * wp[i] }
+                                mp[i] = b1 * mp[i] + (1 - b1) * g
+                                vp[i] = b2 * vp[i] + (1 - b2) * g * g
+                                let mHat = mp[i] / c1, vHat = vp[i] / c2
+                                wp[i] -= lr * mHat / (vHat.squareRoot() + eps)
+                            }
+                        }
+                    }
+                }
             }
-            m[name] = mm
-            v[name] = vv
         }
     }
 
