@@ -2,6 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Datasets
 import Foundation
+import ImageIO
 import Runner
 import Zoo
 
@@ -13,8 +14,9 @@ struct Eval: ParsableCommand {
         Every dataset class must be one of the model's labels (matched by name). Predictions of \
         other labels count as wrong ("other" in the confusion matrix).
 
-        With --out DIR: summary.json (for scripts), per_class.csv, confusion.csv and worst.csv \
-        (the misclassified files the model was surest about).
+        With --out DIR: summary.json (for scripts), per_class.csv, confusion.csv, confusion.png \
+        (a heat map with class names, rows normalised) and worst.csv (the misclassified files \
+        the model was surest about).
         """
     )
 
@@ -27,7 +29,7 @@ struct Eval: ParsableCommand {
     @Option(name: .customLong("top-k"), help: "k for top-k accuracy.")
     var topK = 5
 
-    @Option(help: "Folder for summary.json, per_class.csv, confusion.csv, worst.csv.")
+    @Option(help: "Folder for summary.json, per_class.csv, confusion.csv, confusion.png, worst.csv.")
     var out: String?
 
     @Option(help: "Misclassified files listed.")
@@ -118,6 +120,10 @@ struct Eval: ParsableCommand {
             var conf = "truth," + (data.classes + ["other"]).map(RecordWriter.csvEscape).joined(separator: ",") + "\n"
             for (i, row) in metrics.confusion.enumerated() { conf += RecordWriter.csvEscape(data.classes[i]) + "," + row.map(String.init).joined(separator: ",") + "\n" }
             try writeAtomically(Data(conf.utf8), to: out + "/confusion.csv")
+            let heat = ConfusionHeatMap.render(rowLabels: data.classes, columnLabels: data.classes + ["other"], counts: metrics.confusion,
+                                               title: String(format: "%@ on %@: accuracy %.2f%%", replicas[0].card.architecture as NSString,
+                                                             (dataset as NSString).lastPathComponent as NSString, metrics.accuracy * 100))
+            try writeAtomically(Data(try ImageCodec.encodePNG(heat)), to: out + "/confusion.png")
             var worstCSV = "path,truth,predicted,score\n"
             for w in wrong.prefix(worst) { worstCSV += "\(RecordWriter.csvEscape(w.path)),\(RecordWriter.csvEscape(w.truth)),\(RecordWriter.csvEscape(w.predicted)),\(w.score)\n" }
             try writeAtomically(Data(worstCSV.utf8), to: out + "/worst.csv")

@@ -125,7 +125,9 @@ struct TrainingFlags: ParsableArguments {
     /// Runs (or resumes) training, evaluates the best model on the test part, writes
     /// summary.json and prints a line per epoch.
     func train(command: String, model: Model?, source: DatasetSource, options: TrainOptions) throws {
-        let parts = trainingParts(source, validationFraction: options.validationFraction, seed: options.seed)
+        // A resumed run splits its data as it did when it started.
+        let splitBy = resume ? try Trainer.savedOptions(folder: out) : options
+        let parts = trainingParts(source, validationFraction: splitBy.validationFraction, seed: splitBy.seed)
         let trainer: Trainer
         if resume {
             trainer = try Trainer.resume(folder: out, train: parts.train, validation: parts.validation, threads: threads)

@@ -97,20 +97,6 @@ final class AugmentCommandTests: XCTestCase {
 
 /// `vigil features`: .npy layout, manifest, layers, pooling, L2.
 final class FeaturesCommandTests: XCTestCase {
-    /// (shape, values) of a float32 .npy written by Vigil.
-    func loadNpy(_ path: String) throws -> ([Int], [Float]) {
-        let d = try Data(contentsOf: URL(fileURLWithPath: path))
-        XCTAssertEqual(Array(d.prefix(6)), [0x93] + Array("NUMPY".utf8))
-        let headerLength = Int(d[8]) | Int(d[9]) << 8
-        XCTAssertEqual((10 + headerLength) % 64, 0, "data 64-byte aligned")
-        let header = String(decoding: d[10..<(10 + headerLength)], as: UTF8.self)
-        XCTAssertTrue(header.contains("'descr': '<f4'"), header)
-        let dims = header.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
-            .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let values = d[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        return (dims, values)
-    }
-
     func testFeaturesNpyAndManifest() throws {
         let dir = NSTemporaryDirectory() + "vigil-features-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -167,4 +153,18 @@ final class EvalCommandTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: "\(dir)/data/unknown", withIntermediateDirectories: true)
         XCTAssertEqual(try runVigil(["eval", dir + "/data", "--model", dir + "/m.safetensors"]).status, 2, "a class the model does not know")
     }
+}
+
+/// (shape, values) of a float32 .npy written by Vigil.
+func loadNpy(_ path: String) throws -> ([Int], [Float]) {
+    let d = try Data(contentsOf: URL(fileURLWithPath: path))
+    XCTAssertEqual(Array(d.prefix(6)), [0x93] + Array("NUMPY".utf8))
+    let headerLength = Int(d[8]) | Int(d[9]) << 8
+    XCTAssertEqual((10 + headerLength) % 64, 0, "data 64-byte aligned")
+    let header = String(decoding: d[10..<(10 + headerLength)], as: UTF8.self)
+    XCTAssertTrue(header.contains("'descr': '<f4'"), header)
+    let dims = header.split(separator: "(")[1].split(separator: ")")[0].split(separator: ",")
+        .compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    let values = d[(10 + headerLength)...].withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    return (dims, values)
 }

@@ -104,15 +104,22 @@ enum ResumeCheckpoint {
         try SafeTensorsFile(tensors: tensors, metadata: metadata).write(to: path)
     }
 
-    static func read(path: String) throws -> (model: Model, optimizer: OptimizerState, state: TrainState) {
-        let file = try SafeTensorsFile.read(path: path)
-        guard let json = file.metadata[stateKey] else {
+    static func state(metadata: [String: String], path: String) throws -> TrainState {
+        guard let json = metadata[stateKey] else {
             throw CheckpointError(path: path, reason: "no \(stateKey) metadata: not a resume checkpoint (last.safetensors and best.safetensors are model files)")
         }
-        let state: TrainState
-        do { state = try JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) } catch {
+        do { return try JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) } catch {
             throw CheckpointError(path: path, reason: "\(stateKey) is malformed: \(error)")
         }
+    }
+
+    static func readState(path: String) throws -> TrainState {
+        try state(metadata: SafeTensorsFile.read(path: path).metadata, path: path)
+    }
+
+    static func read(path: String) throws -> (model: Model, optimizer: OptimizerState, state: TrainState) {
+        let file = try SafeTensorsFile.read(path: path)
+        let state = try state(metadata: file.metadata, path: path)
         let card = try ModelCard(metadata: file.metadata, path: path)
         guard let entry = Zoo.entry(card.architecture) else { throw CheckpointError(path: path, reason: "unknown architecture \(card.architecture)") }
         let model = Model(card: card, network: entry.build(card.config))

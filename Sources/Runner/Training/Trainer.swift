@@ -101,6 +101,15 @@ public final class Trainer {
         return t
     }
 
+    /// The options a saved run started with (to split its data the same way before resuming).
+    public static func savedOptions(folder: String) throws -> TrainOptions {
+        let path = folder + "/checkpoint.safetensors"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw TrainError(message: "\(path): no resume checkpoint here (was the run started with this --out?)")
+        }
+        return try ResumeCheckpoint.readState(path: path).options
+    }
+
     /// The epoch the run will start or continue at (0-based) and its position in that epoch.
     public var startingPoint: (epoch: Int, position: Int, step: Int) { (state.epoch, state.position, state.step) }
     /// Thread count the checkpoint was written with (same count → bit-identical continuation).
