@@ -41,11 +41,36 @@ public final class BatchNorm2d: Layer {
         let batchStats = training && !frozen
         var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
         if batchStats {
+            // Channels are the contiguous axis, so each row adds a vector of c values: the
+            // inner loops vectorise. Blocks of rows sum in Float, blocks add up in Double.
             var sum = [Double](repeating: 0, count: c), sq = [Double](repeating: 0, count: c)
+            var block = [Float](repeating: 0, count: c)
             x.data.withUnsafeBufferPointer { xp in
-                for r in 0..<rows { for ch in 0..<c { sum[ch] += Double(xp[r * c + ch]) } }
-                for ch in 0..<c { mean[ch] = Float(sum[ch] / Double(rows)) }
-                for r in 0..<rows { for ch in 0..<c { let d = Double(xp[r * c + ch] - mean[ch]); sq[ch] += d * d } }
+                block.withUnsafeMutableBufferPointer { bp in
+                    sum.withUnsafeMutableBufferPointer { sp in
+                        mean.withUnsafeMutableBufferPointer { mp in
+                            sq.withUnsafeMutableBufferPointer { qp in
+                                var r = 0
+                                while r < rows {
+                                    let end = min(r + 64, rows)
+                                    for ch in 0..<c { bp[ch] = 0 }
+                                    for rr in r..<end { let o = rr * c; for ch in 0..<c { bp[ch] += xp[o + ch] } }
+                                    for ch in 0..<c { sp[ch] += Double(bp[ch]) }
+                                    r = end
+                                }
+                                for ch in 0..<c { mp[ch] = Float(sp[ch] / Double(rows)) }
+                                r = 0
+                                while r < rows {
+                                    let end = min(r + 64, rows)
+                                    for ch in 0..<c { bp[ch] = 0 }
+                                    for rr in r..<end { let o = rr * c; for ch in 0..<c { let d = xp[o + ch] - mp[ch]; bp[ch] += d * d } }
+                                    for ch in 0..<c { qp[ch] += Double(bp[ch]) }
+                                    r = end
+                                }
+                            }
+                        }
+                    }
+                }
             }
             for ch in 0..<c {
                 let v = sq[ch] / Double(rows)
@@ -67,20 +92,27 @@ public final class BatchNorm2d: Layer {
             self.invStd = invStd
             if xhat.count != x.count { xhat = [Float](repeating: 0, count: x.count) }
         }
-        let g = gamma.value.data, b = beta.value.data
+        // y = x̂·γ + β with x̂ = (x − μ)·invStd, folded to y = x·scale + shift.
+        var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
+        for ch in 0..<c {
+            scale[ch] = invStd[ch] * gamma.value.data[ch]
+            shift[ch] = beta.value.data[ch] - mean[ch] * scale[ch]
+        }
         x.data.withUnsafeBufferPointer { xp in
-            output.data.withUnsafeMutableBufferPointer { yp in
-                for r in 0..<rows {
-                    let o = r * c
-                    for ch in 0..<c {
-                        let h = (xp[o + ch] - mean[ch]) * invStd[ch]
-                        yp[o + ch] = h * g[ch] + b[ch]
+            scale.withUnsafeBufferPointer { kp in
+                shift.withUnsafeBufferPointer { bp in
+                    output.data.withUnsafeMutableBufferPointer { yp in
+                        for r in 0..<rows { let o = r * c; for ch in 0..<c { yp[o + ch] = xp[o + ch] * kp[ch] + bp[ch] } }
                     }
-                }
-            }
-            if training {
-                xhat.withUnsafeMutableBufferPointer { hp in
-                    for r in 0..<rows { for ch in 0..<c { hp[r * c + ch] = (xp[r * c + ch] - mean[ch]) * invStd[ch] } }
+                    if training {
+                        mean.withUnsafeBufferPointer { mp in
+                            invStd.withUnsafeBufferPointer { ip in
+                                xhat.withUnsafeMutableBufferPointer { hp in
+                                    for r in 0..<rows { let o = r * c; for ch in 0..<c { hp[o + ch] = (xp[o + ch] - mp[ch]) * ip[ch] } }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -91,29 +123,50 @@ public final class BatchNorm2d: Layer {
         precondition(dy.shape == input.shape, "\(name): backward without a matching training forward")
         let c = channels, rows = dy.count / c
         var sumDy = [Float](repeating: 0, count: c), sumDyH = [Float](repeating: 0, count: c)
-        dy.data.withUnsafeBufferPointer { dp in
-            xhat.withUnsafeBufferPointer { hp in
-                for r in 0..<rows { for ch in 0..<c { sumDy[ch] += dp[r * c + ch]; sumDyH[ch] += dp[r * c + ch] * hp[r * c + ch] } }
-            }
-        }
-        for ch in 0..<c {
-            gamma.grad.data[ch] += sumDyH[ch]
-            beta.grad.data[ch] += sumDy[ch]
-        }
         var dx = Tensor(shape: dy.shape)
-        let g = gamma.value.data
         let n = Float(rows)
+        let batchStats = usedBatchStats
+        var k = [Float](repeating: 0, count: c)
+        for ch in 0..<c { k[ch] = gamma.value.data[ch] * invStd[ch] }
         dy.data.withUnsafeBufferPointer { dp in
             xhat.withUnsafeBufferPointer { hp in
-                dx.data.withUnsafeMutableBufferPointer { dxp in
-                    for r in 0..<rows {
-                        for ch in 0..<c {
-                            let i = r * c + ch
-                            let k = g[ch] * invStd[ch]
-                            if usedBatchStats {
-                                dxp[i] = k * (dp[i] - sumDy[ch] / n - hp[i] * sumDyH[ch] / n)
-                            } else {
-                                dxp[i] = k * dp[i]  // statistics are constants
+                sumDy.withUnsafeMutableBufferPointer { s1 in
+                    sumDyH.withUnsafeMutableBufferPointer { s2 in
+                        // Row blocks summed in Float, then accumulated, as in forward.
+                        var b1 = [Float](repeating: 0, count: c), b2 = [Float](repeating: 0, count: c)
+                        b1.withUnsafeMutableBufferPointer { p1 in
+                            b2.withUnsafeMutableBufferPointer { p2 in
+                                var r = 0
+                                while r < rows {
+                                    let end = min(r + 64, rows)
+                                    for ch in 0..<c { p1[ch] = 0; p2[ch] = 0 }
+                                    for rr in r..<end {
+                                        let o = rr * c
+                                        for ch in 0..<c { p1[ch] += dp[o + ch]; p2[ch] += dp[o + ch] * hp[o + ch] }
+                                    }
+                                    for ch in 0..<c { s1[ch] += p1[ch]; s2[ch] += p2[ch] }
+                                    r = end
+                                }
+                            }
+                        }
+                    }
+                }
+                for ch in 0..<c {
+                    gamma.grad.data[ch] += sumDyH[ch]
+                    beta.grad.data[ch] += sumDy[ch]
+                }
+                // Batch statistics: dx = k·(dy − mean(dy) − x̂·mean(dy·x̂)); running statistics
+                // are constants: dx = k·dy.
+                var m1 = [Float](repeating: 0, count: c), m2 = [Float](repeating: 0, count: c)
+                if batchStats { for ch in 0..<c { m1[ch] = sumDy[ch] / n; m2[ch] = sumDyH[ch] / n } }
+                k.withUnsafeBufferPointer { kp in
+                    m1.withUnsafeBufferPointer { a in
+                        m2.withUnsafeBufferPointer { b in
+                            dx.data.withUnsafeMutableBufferPointer { dxp in
+                                for r in 0..<rows {
+                                    let o = r * c
+                                    for ch in 0..<c { dxp[o + ch] = kp[ch] * (dp[o + ch] - a[ch] - hp[o + ch] * b[ch]) }
+                                }
                             }
                         }
                     }
