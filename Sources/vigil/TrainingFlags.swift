@@ -152,13 +152,18 @@ struct TrainingFlags: ParsableArguments {
                    + "; \(o.epochs) epochs of batch \(o.batchSize), \(o.optimizer) lr \(o.learningRate) \(o.schedule), \(threads) threads")
         let start = Date()
         trainer.onNote = { printError($0) }
+        // ETA from the wall time per epoch since the first epoch ended (the first epoch alone
+        // would count start-up and any frozen-feature pass).
+        var firstEnd: (Date, Int)?
         trainer.onEpoch = { r, s in
             var line = String(format: "epoch %3d/%d  loss %.4f  acc %.4f", r.epoch, o.epochs, r.trainLoss, r.trainAccuracy)
             if let vl = r.valLoss, let va = r.valAccuracy { line += String(format: "  val_loss %.4f  val_acc %.4f", vl, va) }
             line += String(format: "  lr %.2e  %.1f s  %.0f img/s", r.learningRate, r.seconds, r.imagesPerSecond)
             if s.bestEpoch == r.epoch { line += "  *" }
-            let remaining = Double(o.epochs - r.epoch) * Date().timeIntervalSince(start) / Double(max(r.epoch - (s.history.first?.epoch ?? 1) + 1, 1))
-            if r.epoch < o.epochs { line += "  ETA " + clock(remaining) }
+            let now = Date()
+            var perEpoch = r.seconds
+            if let (t, e) = firstEnd, r.epoch > e { perEpoch = now.timeIntervalSince(t) / Double(r.epoch - e) } else { firstEnd = (now, r.epoch) }
+            if r.epoch < o.epochs { line += "  ETA " + clock(perEpoch * Double(o.epochs - r.epoch)) }
             print(line)
             fflush(stdout)
         }

@@ -133,5 +133,24 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertGreaterThan(summary["best"] as! Double, 0.8, r.stdout)
         XCTAssertEqual(try runVigil(["finetune", data2, "--from", base + "/last.safetensors", "--unfreeze-from", "stage9", "--out", dir + "/bad",
                                      "--threads", "1"]).status, 2)
+
+        // Partial: stage3 onwards trains, stages 1–2 (weights and BatchNorm statistics) do not.
+        let p = try runVigil(["finetune", data2, "--from", base + "/last.safetensors", "--unfreeze-from", "stage3", "--epochs", "2",
+                              "--batch", "8", "--out", dir + "/partial", "--threads", "1"])
+        XCTAssertEqual(p.status, 0, p.stderr)
+        let partial = try weights(dir + "/partial/last.safetensors")
+        XCTAssertEqual(partial["stage2.1.0.weight"], before["stage2.1.0.weight"])
+        XCTAssertEqual(partial["stage2.1.1.running_mean"], before["stage2.1.1.running_mean"])
+        XCTAssertNotEqual(partial["stage3.0.0.weight"], before["stage3.0.0.weight"])
+
+        // Full, with the backbone's learning rate scaled to 0: backbone weights stay, its
+        // BatchNorm statistics (training mode) move, the head learns.
+        let f = try runVigil(["finetune", data2, "--from", base + "/last.safetensors", "--backbone-lr-scale", "0", "--epochs", "1",
+                              "--batch", "8", "--out", dir + "/full", "--threads", "1"])
+        XCTAssertEqual(f.status, 0, f.stderr)
+        let full = try weights(dir + "/full/last.safetensors")
+        XCTAssertEqual(full["stage1.0.0.weight"], before["stage1.0.0.weight"])
+        XCTAssertNotEqual(full["stage1.0.1.running_mean"], before["stage1.0.1.running_mean"])
+        XCTAssertNotEqual(full["fc.bias"], ft.network.namedParameters().first { $0.name == "fc.bias" }?.parameter.value.data)
     }
 }
