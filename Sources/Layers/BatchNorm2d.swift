@@ -54,7 +54,7 @@ public final class BatchNorm2d: Layer {
                                 while r < rows {
                                     let end = min(r + 64, rows)
                                     for ch in 0..<c { bp[ch] = 0 }
-                                    for rr in r..<end { let o = rr * c; for ch in 0..<c { bp[ch] += xp[o + ch] } }
+                                    for rr in r..<end { let row = xp.baseAddress! + rr &* c; for ch in 0..<c { bp[ch] += row[ch] } }
                                     for ch in 0..<c { sp[ch] += Double(bp[ch]) }
                                     r = end
                                 }
@@ -63,7 +63,7 @@ public final class BatchNorm2d: Layer {
                                 while r < rows {
                                     let end = min(r + 64, rows)
                                     for ch in 0..<c { bp[ch] = 0 }
-                                    for rr in r..<end { let o = rr * c; for ch in 0..<c { let d = xp[o + ch] - mp[ch]; bp[ch] += d * d } }
+                                    for rr in r..<end { let row = xp.baseAddress! + rr &* c; for ch in 0..<c { let d = row[ch] - mp[ch]; bp[ch] += d * d } }
                                     for ch in 0..<c { qp[ch] += Double(bp[ch]) }
                                     r = end
                                 }
@@ -102,13 +102,13 @@ public final class BatchNorm2d: Layer {
             scale.withUnsafeBufferPointer { kp in
                 shift.withUnsafeBufferPointer { bp in
                     output.data.withUnsafeMutableBufferPointer { yp in
-                        for r in 0..<rows { let o = r * c; for ch in 0..<c { yp[o + ch] = xp[o + ch] * kp[ch] + bp[ch] } }
+                        for r in 0..<rows { let xr = xp.baseAddress! + r &* c, yr = yp.baseAddress! + r &* c; for ch in 0..<c { yr[ch] = xr[ch] * kp[ch] + bp[ch] } }
                     }
                     if training {
                         mean.withUnsafeBufferPointer { mp in
                             invStd.withUnsafeBufferPointer { ip in
                                 xhat.withUnsafeMutableBufferPointer { hp in
-                                    for r in 0..<rows { let o = r * c; for ch in 0..<c { hp[o + ch] = (xp[o + ch] - mp[ch]) * ip[ch] } }
+                                    for r in 0..<rows { let xr = xp.baseAddress! + r &* c, hr = hp.baseAddress! + r &* c; for ch in 0..<c { hr[ch] = (xr[ch] - mp[ch]) * ip[ch] } }
                                 }
                             }
                         }
@@ -141,8 +141,8 @@ public final class BatchNorm2d: Layer {
                                     let end = min(r + 64, rows)
                                     for ch in 0..<c { p1[ch] = 0; p2[ch] = 0 }
                                     for rr in r..<end {
-                                        let o = rr * c
-                                        for ch in 0..<c { p1[ch] += dp[o + ch]; p2[ch] += dp[o + ch] * hp[o + ch] }
+                                        let dr = dp.baseAddress! + rr &* c, hr = hp.baseAddress! + rr &* c
+                                        for ch in 0..<c { p1[ch] += dr[ch]; p2[ch] += dr[ch] * hr[ch] }
                                     }
                                     for ch in 0..<c { s1[ch] += p1[ch]; s2[ch] += p2[ch] }
                                     r = end
@@ -164,8 +164,8 @@ public final class BatchNorm2d: Layer {
                         m2.withUnsafeBufferPointer { b in
                             dx.data.withUnsafeMutableBufferPointer { dxp in
                                 for r in 0..<rows {
-                                    let o = r * c
-                                    for ch in 0..<c { dxp[o + ch] = kp[ch] * (dp[o + ch] - a[ch] - hp[o + ch] * b[ch]) }
+                                    let dr = dp.baseAddress! + r &* c, hr = hp.baseAddress! + r &* c, xr = dxp.baseAddress! + r &* c
+                                    for ch in 0..<c { xr[ch] = kp[ch] * (dr[ch] - a[ch] - hr[ch] * b[ch]) }
                                 }
                             }
                         }
