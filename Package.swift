@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
-        .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "ImageIO", "TensorCore"]),
+        .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "ImageIO", "TensorCore", "Checkpoint"]),
     ],
     swiftLanguageModes: [.v5]
 )

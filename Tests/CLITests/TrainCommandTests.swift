@@ -1,3 +1,4 @@
+import Checkpoint
 import Foundation
 import ImageIO
 import TensorCore
@@ -152,5 +153,38 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(full["stage1.0.0.weight"], before["stage1.0.0.weight"])
         XCTAssertNotEqual(full["stage1.0.1.running_mean"], before["stage1.0.1.running_mean"])
         XCTAssertNotEqual(full["fc.bias"], ft.network.namedParameters().first { $0.name == "fc.bias" }?.parameter.value.data)
+    }
+}
+
+/// `vigil finetune --from file.pth` on the real torchvision MobileNetV2 weights (set
+/// VIGIL_TORCH_WEIGHTS_DIR; scripts/test.sh does): the backbone comes from the .pth through the
+/// restricted unpickler, the head is new, the output carries labels and ImageNet preprocessing.
+final class FinetuneFromPthTests: XCTestCase {
+    func testHeadOnlyFromTorchvisionPth() throws {
+        guard let folder = ProcessInfo.processInfo.environment["VIGIL_TORCH_WEIGHTS_DIR"], !folder.isEmpty,
+              FileManager.default.fileExists(atPath: folder + "/mobilenet_v2-b0353104.pth") else {
+            throw XCTSkip("set VIGIL_TORCH_WEIGHTS_DIR to a folder holding mobilenet_v2-b0353104.pth")
+        }
+        let dir = NSTemporaryDirectory() + "vigil-ftpth-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (cls, files) in [("portrait", ["rgb_baseline_444.jpg", "orientation_1.jpg"]), ("mono", ["gray.jpg", "cmyk_plain.jpg"])] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/data/\(cls)", withIntermediateDirectories: true)
+            for f in files { try FileManager.default.copyItem(atPath: fixturesFolder + "/jpeg/" + f, toPath: "\(dir)/data/\(cls)/\(f)") }
+        }
+        let r = try runVigil(["finetune", dir + "/data", "--from", folder + "/mobilenet_v2-b0353104.pth", "--arch", "mobilenet_v2",
+                              "--freeze", "backbone", "--epochs", "2", "--batch", "4", "--val-split", "0", "--out", dir + "/out"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let m = try Model.load(path: dir + "/out/last.safetensors")
+        XCTAssertEqual(m.card.labels, ["mono", "portrait"])
+        XCTAssertEqual(m.card.config.numClasses, 2)
+        XCTAssertEqual(m.card.preprocessing.inputSize, 224)
+        XCTAssertEqual(m.card.preprocessing.mean, [0.485, 0.456, 0.406])
+        // The first convolution is torchvision's, moved to channels-last: out channel 0,
+        // tap (0, 0), input channel 0 equals the .pth's weight[0, 0, 0, 0].
+        let state = try TorchFile.load(path: folder + "/mobilenet_v2-b0353104.pth")
+        let torchFirst = state.first { $0.name == "features.0.0.weight" }!.tensor.data[0]
+        let ours = m.network.namedParameters().first { $0.name == "features.0.0.weight" }!.parameter.value
+        XCTAssertEqual(ours.shape.dims, [32, 3, 3, 3])
+        XCTAssertEqual(ours.data[0], torchFirst)
     }
 }
