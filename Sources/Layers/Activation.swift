@@ -15,7 +15,7 @@ public final class Activation: Layer {
 
     public func forward(_ x: Tensor, context: Context, training: Bool) -> Tensor {
         if training { input = x }
-        prepare(&output, x.shape)
+        prepare(&output, x.shape, training: training)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { kind.forward(xp.baseAddress!, $0.baseAddress!, count: x.count) }
         }

@@ -27,7 +27,7 @@ public final class AvgPool2d: Layer {
         precondition(x.shape.rank == 4, "\(name): expected (N, H, W, C), got \(x.shape)")
         let g = geometry(x.shape)
         inShape = x.shape
-        prepare(&output, [x.shape[0], g.outH, g.outW, x.shape[3]])
+        prepare(&output, [x.shape[0], g.outH, g.outW, x.shape[3]], training: training)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer {
                 Pooling.averageForward(xp.baseAddress!, batch: x.shape[0], channels: x.shape[3], geometry: g,

@@ -85,7 +85,7 @@ public final class BatchNorm2d: Layer {
                 invStd[ch] = 1 / (runningVar.value.data[ch] + eps).squareRoot()
             }
         }
-        prepare(&output, x.shape)
+        prepare(&output, x.shape, training: training)
         if training {
             input = x
             usedBatchStats = batchStats

@@ -87,7 +87,7 @@ public final class Conv2d: Layer {
     public func forward(_ x: Tensor, context: Context, training: Bool) -> Tensor {
         let k = kernelFor(x.shape)
         if training { input = x }
-        prepare(&output, [x.shape[0], k.geometry.outH, k.geometry.outW, outChannels])
+        prepare(&output, [x.shape[0], k.geometry.outH, k.geometry.outW, outChannels], training: training)
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in

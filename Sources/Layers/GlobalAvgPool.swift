@@ -12,7 +12,7 @@ public final class GlobalAvgPool: Layer {
         precondition(x.shape.rank == 4, "\(name): expected (N, H, W, C), got \(x.shape)")
         inShape = x.shape
         let n = x.shape[0], hw = x.shape[1] * x.shape[2], c = x.shape[3]
-        prepare(&output, [n, c])
+        prepare(&output, [n, c], training: training)
         let inv = 1 / Float(hw)
         x.data.withUnsafeBufferPointer { xp in
             output.data.withUnsafeMutableBufferPointer { yp in

@@ -81,11 +81,13 @@ public final class Parameter {
     }
 }
 
-/// Reuses `t`'s storage when it already has `shape` (no allocation after the first call
-/// with a given shape, as long as nobody else still holds the previous output).
+/// An output buffer for a forward pass, which the caller fully overwrites. In inference the
+/// previous buffer is reused when it has `shape` (nobody else holds it, so no allocation after
+/// the first call). In training the next layer keeps the previous output for its backward
+/// pass, so writing into it would first copy it: a fresh buffer is cheaper.
 @inline(__always)
-func prepare(_ t: inout Tensor, _ shape: Shape) {
-    if t.shape != shape { t = Tensor(shape: shape) }
+func prepare(_ t: inout Tensor, _ shape: Shape, training: Bool) {
+    if training || t.shape != shape { t = Tensor(uninitialized: shape) }
 }
 
 /// Kaiming-uniform initialisation bound for a fan-in (PyTorch's default for conv and linear).

@@ -25,7 +25,7 @@ public final class Linear: Layer {
         precondition(x.shape.rank == 2 && x.shape[1] == inFeatures, "\(name): expected (N, \(inFeatures)), got \(x.shape)")
         let n = x.shape[0]
         if training { input = x }
-        prepare(&output, [n, outFeatures])
+        prepare(&output, [n, outFeatures], training: training)
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
                 output.data.withUnsafeMutableBufferPointer { yp in

@@ -24,7 +24,7 @@ public final class MaxPool2d: Layer {
     public func forward(_ x: Tensor, context: Context, training: Bool) -> Tensor {
         precondition(x.shape.rank == 4, "\(name): expected (N, H, W, C), got \(x.shape)")
         let g = geometry(x.shape)
-        prepare(&output, [x.shape[0], g.outH, g.outW, x.shape[3]])
+        prepare(&output, [x.shape[0], g.outH, g.outW, x.shape[3]], training: training)
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
         inShape = x.shape
         x.data.withUnsafeBufferPointer { xp in

@@ -28,14 +28,14 @@ public final class Residual: Layer {
         let b = body.forward(x, context: context, training: training)
         let s = shortcut?.forward(x, context: context, training: training) ?? x
         precondition(b.shape == s.shape, "\(name): body gives \(b.shape), shortcut \(s.shape)")
-        prepare(&sum, b.shape)
+        prepare(&sum, b.shape, training: training)
         sum.data.withUnsafeMutableBufferPointer { o in
             b.data.withUnsafeBufferPointer { bp in
                 s.data.withUnsafeBufferPointer { sp in for i in 0..<o.count { o[i] = bp[i] + sp[i] } }
             }
         }
         guard let act = activation else { return sum }
-        prepare(&output, sum.shape)
+        prepare(&output, sum.shape, training: training)
         sum.data.withUnsafeBufferPointer { sp in
             output.data.withUnsafeMutableBufferPointer { act.forward(sp.baseAddress!, $0.baseAddress!, count: sp.count) }
         }

@@ -23,6 +23,19 @@ public struct Tensor: Sendable, Equatable {
         self.data = [Float](repeating: value, count: shape.count)
     }
 
+    /// A tensor whose values the caller overwrites before reading them (no zero-fill). Debug
+    /// builds fill it with NaN so that a kernel that reads before writing shows up in tests.
+    public init(uninitialized shape: Shape) {
+        self.shape = shape
+        let n = shape.count
+        self.data = [Float](unsafeUninitializedCapacity: n) { buffer, count in
+            #if DEBUG
+            buffer.initialize(repeating: .nan)
+            #endif
+            count = n
+        }
+    }
+
     public init(_ dims: [Int], repeating value: Float = 0) { self.init(shape: Shape(dims), repeating: value) }
 
     public var count: Int { data.count }
