@@ -24,7 +24,7 @@ public final class Activation: Layer {
 
     public func backward(_ dy: Tensor, context: Context) -> Tensor {
         precondition(input.shape == dy.shape, "\(name): backward without a matching training forward")
-        var dx = Tensor(shape: dy.shape)
+        var dx = Tensor(uninitialized: dy.shape)
         input.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dp in
                 dx.data.withUnsafeMutableBufferPointer {

@@ -123,7 +123,7 @@ public final class BatchNorm2d: Layer {
         precondition(dy.shape == input.shape, "\(name): backward without a matching training forward")
         let c = channels, rows = dy.count / c
         var sumDy = [Float](repeating: 0, count: c), sumDyH = [Float](repeating: 0, count: c)
-        var dx = Tensor(shape: dy.shape)
+        var dx = Tensor(uninitialized: dy.shape)
         let n = Float(rows)
         let batchStats = usedBatchStats
         var k = [Float](repeating: 0, count: c)
