@@ -16,8 +16,13 @@ public final class Activation: Layer {
     public func forward(_ x: Tensor, context: Context, training: Bool) -> Tensor {
         if training { input = x }
         prepare(&output, x.shape, training: training)
+        let kind = self.kind
         x.data.withUnsafeBufferPointer { xp in
-            output.data.withUnsafeMutableBufferPointer { kind.forward(xp.baseAddress!, $0.baseAddress!, count: x.count) }
+            output.data.withUnsafeMutableBufferPointer { yp in
+                context.parallelRanges(x.count) { r in
+                    kind.forward(xp.baseAddress! + r.lowerBound, yp.baseAddress! + r.lowerBound, count: r.count)
+                }
+            }
         }
         return output
     }
@@ -27,8 +32,11 @@ public final class Activation: Layer {
         var dx = Tensor(uninitialized: dy.shape)
         input.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dp in
-                dx.data.withUnsafeMutableBufferPointer {
-                    kind.backward(x: xp.baseAddress!, dy: dp.baseAddress!, dx: $0.baseAddress!, count: dy.count)
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    context.parallelRanges(dy.count) { [kind] r in
+                        kind.backward(x: xp.baseAddress! + r.lowerBound, dy: dp.baseAddress! + r.lowerBound,
+                                      dx: dxp.baseAddress! + r.lowerBound, count: r.count)
+                    }
                 }
             }
         }

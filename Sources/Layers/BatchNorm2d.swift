@@ -40,35 +40,19 @@ public final class BatchNorm2d: Layer {
         let rows = x.count / c
         let batchStats = training && !frozen
         var mean = [Float](repeating: 0, count: c), invStd = [Float](repeating: 0, count: c)
+        let parts = Self.parts(rows: rows, channels: c, context: context)
         if batchStats {
-            // Channels are the contiguous axis, so each row adds a vector of c values: the
-            // inner loops vectorise. Blocks of rows sum in Float, blocks add up in Double.
             var sum = [Double](repeating: 0, count: c), sq = [Double](repeating: 0, count: c)
-            var block = [Float](repeating: 0, count: c)
             x.data.withUnsafeBufferPointer { xp in
-                block.withUnsafeMutableBufferPointer { bp in
-                    sum.withUnsafeMutableBufferPointer { sp in
-                        mean.withUnsafeMutableBufferPointer { mp in
-                            sq.withUnsafeMutableBufferPointer { qp in
-                                var r = 0
-                                while r < rows {
-                                    let end = min(r + 64, rows)
-                                    for ch in 0..<c { bp[ch] = 0 }
-                                    for rr in r..<end { let row = xp.baseAddress! + rr &* c; for ch in 0..<c { bp[ch] += row[ch] } }
-                                    for ch in 0..<c { sp[ch] += Double(bp[ch]) }
-                                    r = end
-                                }
-                                for ch in 0..<c { mp[ch] = Float(sp[ch] / Double(rows)) }
-                                r = 0
-                                while r < rows {
-                                    let end = min(r + 64, rows)
-                                    for ch in 0..<c { bp[ch] = 0 }
-                                    for rr in r..<end { let row = xp.baseAddress! + rr &* c; for ch in 0..<c { let d = row[ch] - mp[ch]; bp[ch] += d * d } }
-                                    for ch in 0..<c { qp[ch] += Double(bp[ch]) }
-                                    r = end
-                                }
-                            }
-                        }
+                let x0 = xp.baseAddress!
+                Self.reduce(parts: parts, rows: rows, channels: c, context: context, into: &sum) { r, acc in
+                    Self.columnSums(x0, rows: r, channels: c, center: nil, into: acc)
+                }
+                for ch in 0..<c { mean[ch] = Float(sum[ch] / Double(rows)) }
+                mean.withUnsafeBufferPointer { mp in
+                    let m0 = mp.baseAddress!
+                    Self.reduce(parts: parts, rows: rows, channels: c, context: context, into: &sq) { r, acc in
+                        Self.columnSums(x0, rows: r, channels: c, center: m0, into: acc)
                     }
                 }
             }
@@ -98,17 +82,26 @@ public final class BatchNorm2d: Layer {
             scale[ch] = invStd[ch] * gamma.value.data[ch]
             shift[ch] = beta.value.data[ch] - mean[ch] * scale[ch]
         }
+        let keep = training
         x.data.withUnsafeBufferPointer { xp in
-            scale.withUnsafeBufferPointer { kp in
-                shift.withUnsafeBufferPointer { bp in
-                    output.data.withUnsafeMutableBufferPointer { yp in
-                        for r in 0..<rows { let xr = xp.baseAddress! + r &* c, yr = yp.baseAddress! + r &* c; for ch in 0..<c { yr[ch] = xr[ch] * kp[ch] + bp[ch] } }
-                    }
-                    if training {
-                        mean.withUnsafeBufferPointer { mp in
-                            invStd.withUnsafeBufferPointer { ip in
-                                xhat.withUnsafeMutableBufferPointer { hp in
-                                    for r in 0..<rows { let xr = xp.baseAddress! + r &* c, hr = hp.baseAddress! + r &* c; for ch in 0..<c { hr[ch] = (xr[ch] - mp[ch]) * ip[ch] } }
+            output.data.withUnsafeMutableBufferPointer { yp in
+                xhat.withUnsafeMutableBufferPointer { hp in
+                    let (x0, y0, h0) = (xp.baseAddress!, yp.baseAddress!, hp.baseAddress)
+                    scale.withUnsafeBufferPointer { kp in
+                        shift.withUnsafeBufferPointer { bp in
+                            mean.withUnsafeBufferPointer { mp in
+                                invStd.withUnsafeBufferPointer { ip in
+                                    let (k, b, m, inv) = (kp.baseAddress!, bp.baseAddress!, mp.baseAddress!, ip.baseAddress!)
+                                    context.parallelFor(parts) { p in
+                                        for r in Self.range(p, of: parts, rows: rows) {
+                                            let xr = x0 + r &* c, yr = y0 + r &* c
+                                            for ch in 0..<c { yr[ch] = xr[ch] * k[ch] + b[ch] }
+                                            if keep, let h0 {
+                                                let hr = h0 + r &* c
+                                                for ch in 0..<c { hr[ch] = (xr[ch] - m[ch]) * inv[ch] }
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -122,50 +115,39 @@ public final class BatchNorm2d: Layer {
     public func backward(_ dy: Tensor, context: Context) -> Tensor {
         precondition(dy.shape == input.shape, "\(name): backward without a matching training forward")
         let c = channels, rows = dy.count / c
-        var sumDy = [Float](repeating: 0, count: c), sumDyH = [Float](repeating: 0, count: c)
+        var sumDy = [Double](repeating: 0, count: c), sumDyH = [Double](repeating: 0, count: c)
         var dx = Tensor(uninitialized: dy.shape)
-        let n = Float(rows)
-        let batchStats = usedBatchStats
+        let n = Double(rows)
+        let parts = Self.parts(rows: rows, channels: c, context: context)
         var k = [Float](repeating: 0, count: c)
         for ch in 0..<c { k[ch] = gamma.value.data[ch] * invStd[ch] }
         dy.data.withUnsafeBufferPointer { dp in
             xhat.withUnsafeBufferPointer { hp in
-                sumDy.withUnsafeMutableBufferPointer { s1 in
-                    sumDyH.withUnsafeMutableBufferPointer { s2 in
-                        // Row blocks summed in Float, then accumulated, as in forward.
-                        var b1 = [Float](repeating: 0, count: c), b2 = [Float](repeating: 0, count: c)
-                        b1.withUnsafeMutableBufferPointer { p1 in
-                            b2.withUnsafeMutableBufferPointer { p2 in
-                                var r = 0
-                                while r < rows {
-                                    let end = min(r + 64, rows)
-                                    for ch in 0..<c { p1[ch] = 0; p2[ch] = 0 }
-                                    for rr in r..<end {
-                                        let dr = dp.baseAddress! + rr &* c, hr = hp.baseAddress! + rr &* c
-                                        for ch in 0..<c { p1[ch] += dr[ch]; p2[ch] += dr[ch] * hr[ch] }
-                                    }
-                                    for ch in 0..<c { s1[ch] += p1[ch]; s2[ch] += p2[ch] }
-                                    r = end
-                                }
-                            }
-                        }
-                    }
+                let (d0, h0) = (dp.baseAddress!, hp.baseAddress!)
+                Self.reduce(parts: parts, rows: rows, channels: c, context: context, into: &sumDy) { r, acc in
+                    Self.columnSums(d0, rows: r, channels: c, center: nil, into: acc)
+                }
+                Self.reduce(parts: parts, rows: rows, channels: c, context: context, into: &sumDyH) { r, acc in
+                    Self.productSums(d0, h0, rows: r, channels: c, into: acc)
                 }
                 for ch in 0..<c {
-                    gamma.grad.data[ch] += sumDyH[ch]
-                    beta.grad.data[ch] += sumDy[ch]
+                    gamma.grad.data[ch] += Float(sumDyH[ch])
+                    beta.grad.data[ch] += Float(sumDy[ch])
                 }
                 // Batch statistics: dx = k·(dy − mean(dy) − x̂·mean(dy·x̂)); running statistics
                 // are constants: dx = k·dy.
                 var m1 = [Float](repeating: 0, count: c), m2 = [Float](repeating: 0, count: c)
-                if batchStats { for ch in 0..<c { m1[ch] = sumDy[ch] / n; m2[ch] = sumDyH[ch] / n } }
+                if usedBatchStats { for ch in 0..<c { m1[ch] = Float(sumDy[ch] / n); m2[ch] = Float(sumDyH[ch] / n) } }
                 k.withUnsafeBufferPointer { kp in
-                    m1.withUnsafeBufferPointer { a in
-                        m2.withUnsafeBufferPointer { b in
+                    m1.withUnsafeBufferPointer { ap in
+                        m2.withUnsafeBufferPointer { bp in
                             dx.data.withUnsafeMutableBufferPointer { dxp in
-                                for r in 0..<rows {
-                                    let dr = dp.baseAddress! + r &* c, hr = hp.baseAddress! + r &* c, xr = dxp.baseAddress! + r &* c
-                                    for ch in 0..<c { xr[ch] = kp[ch] * (dr[ch] - a[ch] - hr[ch] * b[ch]) }
+                                let (kk, a, b, x0) = (kp.baseAddress!, ap.baseAddress!, bp.baseAddress!, dxp.baseAddress!)
+                                context.parallelFor(parts) { p in
+                                    for r in Self.range(p, of: parts, rows: rows) {
+                                        let dr = d0 + r &* c, hr = h0 + r &* c, xr = x0 + r &* c
+                                        for ch in 0..<c { xr[ch] = kk[ch] * (dr[ch] - a[ch] - hr[ch] * b[ch]) }
+                                    }
                                 }
                             }
                         }
@@ -174,5 +156,62 @@ public final class BatchNorm2d: Layer {
             }
         }
         return dx
+    }
+
+    // MARK: row-parallel kernels (channels are the contiguous axis, so each row is a vector
+    // of c values and the inner loops vectorise)
+
+    /// Row ranges worth a thread each: at least 32K values per part.
+    static func parts(rows: Int, channels: Int, context: Context) -> Int {
+        max(1, min(context.threads, rows * channels / 32_768))
+    }
+
+    static func range(_ p: Int, of parts: Int, rows: Int) -> Range<Int> { (rows * p / parts)..<(rows * (p + 1) / parts) }
+
+    /// Per-channel sums over all rows, one partial sum per part, added in part order (the
+    /// result depends on the thread count only, never on scheduling).
+    static func reduce(parts: Int, rows: Int, channels c: Int, context: Context, into total: inout [Double],
+                       _ partial: (Range<Int>, UnsafeMutablePointer<Double>) -> Void) {
+        var acc = [Double](repeating: 0, count: parts * c)
+        acc.withUnsafeMutableBufferPointer { ap in
+            let a0 = ap.baseAddress!
+            context.parallelFor(parts) { p in partial(range(p, of: parts, rows: rows), a0 + p * c) }
+        }
+        for p in 0..<parts { for ch in 0..<c { total[ch] += acc[p * c + ch] } }
+    }
+
+    /// Σ x (or Σ (x − center)² when `center` is given) per channel over `rows`, in 64-row
+    /// Float blocks added up in Double.
+    static func columnSums(_ x: UnsafePointer<Float>, rows: Range<Int>, channels c: Int, center: UnsafePointer<Float>?,
+                           into acc: UnsafeMutablePointer<Double>) {
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        defer { block.deallocate() }
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let end = min(r + 64, rows.upperBound)
+            block.update(repeating: 0, count: c)
+            if let m = center {
+                for rr in r..<end { let row = x + rr &* c; for ch in 0..<c { let d = row[ch] - m[ch]; block[ch] += d * d } }
+            } else {
+                for rr in r..<end { let row = x + rr &* c; for ch in 0..<c { block[ch] += row[ch] } }
+            }
+            for ch in 0..<c { acc[ch] += Double(block[ch]) }
+            r = end
+        }
+    }
+
+    /// Σ a·b per channel over `rows`, blocked as `columnSums`.
+    static func productSums(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, rows: Range<Int>, channels c: Int,
+                            into acc: UnsafeMutablePointer<Double>) {
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: c)
+        defer { block.deallocate() }
+        var r = rows.lowerBound
+        while r < rows.upperBound {
+            let end = min(r + 64, rows.upperBound)
+            block.update(repeating: 0, count: c)
+            for rr in r..<end { let ar = a + rr &* c, br = b + rr &* c; for ch in 0..<c { block[ch] += ar[ch] * br[ch] } }
+            for ch in 0..<c { acc[ch] += Double(block[ch]) }
+            r = end
+        }
     }
 }

@@ -37,6 +37,17 @@ public final class Context: @unchecked Sendable {
         for s in slots { s.deallocate() }
     }
 
+    /// Splits 0..<count into at most `threads` contiguous ranges of at least `grain` items and
+    /// runs `body` on each, in parallel (one range, inline, when the work is small).
+    public func parallelRanges(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {
+        let parts = max(1, min(threads, count / max(grain, 1)))
+        if parts == 1 {
+            body(0..<count)
+            return
+        }
+        parallelFor(parts) { p in body((count * p / parts)..<(count * (p + 1) / parts)) }
+    }
+
     /// Runs `body(i)` for i in 0..<count on up to `threads` threads (inline when 1).
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
         if threads == 1 || count <= 1 {
