@@ -11,16 +11,16 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Output folder: last/best/checkpoint .safetensors, metrics log, curves.png, summary.json.")
     var out: String
 
-    @Option(help: "Passes over the training data.")
+    @Option(help: "Passes over the training data (default: 10).")
     var epochs: Int?
 
-    @Option(help: "Images per step.")
+    @Option(help: "Images per step (default: 64 for train, 32 for finetune).")
     var batch: Int?
 
-    @Option(help: "sgd, adam or adamw.")
+    @Option(help: "sgd, adam or adamw (default: adamw).")
     var optimizer: String?
 
-    @Option(help: "Peak learning rate.")
+    @Option(help: "Peak learning rate (default: 0.001).")
     var lr: Float?
 
     @Option(help: "SGD momentum.")
@@ -29,7 +29,7 @@ struct TrainingFlags: ParsableArguments {
     @Flag(help: "Nesterov momentum (SGD).")
     var nesterov = false
 
-    @Option(name: .customLong("weight-decay"), help: "Weight decay (decoupled for adamw, L2 otherwise).")
+    @Option(name: .customLong("weight-decay"), help: "Weight decay, decoupled for adamw, L2 otherwise (default: 0.01 adamw, 5e-4 sgd, 0 adam).")
     var weightDecay: Float?
 
     @Option(help: "Learning-rate schedule, per step: constant, step, cosine or onecycle.")
