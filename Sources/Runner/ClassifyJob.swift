@@ -9,6 +9,14 @@ public struct Classification: Sendable {
     /// (class index, label, probability), best first; empty when the file failed.
     public var top: [(index: Int, label: String, score: Float)]
     public var error: String?
+
+    /// The k most probable classes of one row of logits (softmax), best first.
+    public static func top(logits: UnsafeBufferPointer<Float>, labels: [String], k: Int) -> [(index: Int, label: String, score: Float)] {
+        var probs = [Float](repeating: 0, count: logits.count)
+        probs.withUnsafeMutableBufferPointer { Softmax.apply(logits.baseAddress!, $0.baseAddress!, k: logits.count) }
+        let best = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(k)
+        return best.map { ($0, $0 < labels.count ? labels[$0] : "class \($0)", probs[$0]) }
+    }
 }
 
 /// Classifies files (see `BatchedInference` for how the work is spread); results in input order.
@@ -34,11 +42,8 @@ public struct ClassifyJob {
             case .failure(let f):
                 try report(Classification(path: entry.relativePath, top: [], error: f.reason))
             case .success(let logits):
-                var probs = [Float](repeating: 0, count: logits.count)
-                logits.withUnsafeBufferPointer { lp in probs.withUnsafeMutableBufferPointer { Softmax.apply(lp.baseAddress!, $0.baseAddress!, k: logits.count) } }
-                let best = probs.indices.sorted { probs[$0] > probs[$1] }.prefix(k)
-                try report(Classification(path: entry.relativePath,
-                                          top: best.map { ($0, $0 < labels.count ? labels[$0] : "class \($0)", probs[$0]) }, error: nil))
+                let top = logits.withUnsafeBufferPointer { Classification.top(logits: $0, labels: labels, k: k) }
+                try report(Classification(path: entry.relativePath, top: top, error: nil))
             }
         }
     }

@@ -10,9 +10,12 @@ struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure a model on a labelled dataset: accuracy, top-k, per-class precision/recall/F1, confusion.",
         discussion: """
-        DATASET is a folder with one subfolder per class, or a CSV/TSV file of path,label rows. \
-        Every dataset class must be one of the model's labels (matched by name). Predictions of \
-        other labels count as wrong ("other" in the confusion matrix).
+        DATASET is a folder with one subfolder per class, a CSV/TSV file of path,label rows, a \
+        folder with train/ (val/, test/) parts, or a folder of IDX files such as Debian's \
+        /usr/share/datasets/fashion-mnist; --split picks the part (default: test when there is \
+        one, else val, else everything). Every dataset class must be one of the model's labels \
+        (matched by name). Predictions of other labels count as wrong ("other" in the confusion \
+        matrix).
 
         With --out DIR: summary.json (for scripts), per_class.csv, confusion.csv, confusion.png \
         (a heat map with class names, rows normalised) and worst.csv (the misclassified files \
@@ -20,8 +23,11 @@ struct Eval: ParsableCommand {
         """
     )
 
-    @Argument(help: "Class-subfolder dataset or CSV/TSV label file.")
+    @Argument(help: "Class-subfolder folder, CSV/TSV label file, train/val/test folder, or IDX folder.")
     var dataset: String
+
+    @Option(help: "Part to score: auto, train, val or test.")
+    var split = "auto"
 
     @Option(help: "A zoo name with imported pretrained weights, or a .safetensors checkpoint.")
     var model = "mobilenet_v2"
@@ -41,14 +47,29 @@ struct Eval: ParsableCommand {
     @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
     var cache: String?
 
+    func validate() throws {
+        guard ["auto", "train", "val", "test"].contains(split) else { throw ValidationError("--split must be auto, train, val or test") }
+    }
+
     func run() throws {
         let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
         var replicas: [Model] = []
         let data: any Dataset
+        let inMemory: Bool
         var labelIndex: [Int] = []
         do {
-            data = dataset.lowercased().hasSuffix(".csv") || dataset.lowercased().hasSuffix(".tsv")
-                ? try LabelFileDataset(file: dataset) : try ImageFolderDataset(root: dataset)
+            let source = try DatasetSource.open(dataset)
+            inMemory = source.kind == "idx"
+            switch split {
+            case "train": data = source.train
+            case "val":
+                guard let v = source.validation else { throw DatasetError(path: dataset, reason: "no val/ part") }
+                data = v
+            case "test":
+                guard let t = source.test else { throw DatasetError(path: dataset, reason: "no test part") }
+                data = t
+            default: data = source.test ?? source.validation ?? source.train
+            }
             for _ in 0..<threads {
                 let m = try store.load(model)
                 m.network.fuseForInference()
@@ -73,13 +94,20 @@ struct Eval: ParsableCommand {
         var job = ClassifyJob(replicas: replicas, files: files)
         job.topK = max(topK, 1)
         do {
-            try job.run(progress: ProgressBar(total: files.count, label: "eval")) { c in
+            let bar = ProgressBar(total: files.count, label: "eval")
+            let record: (Classification) throws -> Void = { c in
                 guard c.error == nil, let best = c.top.first else { failed.append("\(c.path): \(c.error ?? "no output")"); return }
                 let truth = truthOf[c.path]!
                 let predicted = modelToDataset[best.index]
                 metrics.add(truth: truth, predicted: predicted, inTopK: c.top.contains { $0.index == labelIndex[truth] })
                 if predicted != truth { wrong.append((c.path, data.classes[truth], best.label, best.score)) }
             }
+            if inMemory {
+                try DatasetClassifier.run(model: replicas[0], data: data, topK: job.topK, threads: threads, progress: bar, report: record)
+            } else {
+                try job.run(progress: bar, report: record)
+            }
+            bar.finish()
         } catch {
             printError("vigil eval: \(error)")
             throw ExitCode.jobFailed

@@ -109,6 +109,51 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try metrics(dir + "/cut/metrics.csv"), try metrics(dir + "/whole/metrics.csv"), "same losses and accuracies per epoch")
     }
 
+    /// An IDX folder (the Fashion-MNIST layout) through train and eval: eval scores the t10k
+    /// part through the same loader path, so its accuracy equals the training summary's.
+    func testIDXFolderTrainThenEval() throws {
+        let idx = dir + "/idx"
+        try FileManager.default.createDirectory(atPath: idx, withIntermediateDirectories: true)
+        var rng = SeededRNG(seed: 9)
+        func write(_ prefix: String, count: Int) throws {
+            func bigEndian(_ n: Int) -> [UInt8] { [UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] }
+            var images: [UInt8] = [0, 0, 8, 3] + bigEndian(count) + bigEndian(16) + bigEndian(16)
+            var labels: [UInt8] = [0, 0, 8, 1] + bigEndian(count)
+            for n in 0..<count {
+                let label = n % 3
+                let period = 2 + Int(rng.next() % 3), phase = Int(rng.next() % 4)
+                for y in 0..<16 {
+                    for x in 0..<16 {
+                        let h = ((y + phase) / period) % 2, v = ((x + phase) / period) % 2
+                        let on = label == 1 ? h == 0 : (label == 2 ? v == 0 : (h ^ v) == 0)
+                        images.append(UInt8(max(0, min(255, (on ? 200 : 50) + Int(rng.uniform(-30, 30))))))
+                    }
+                }
+                labels.append(UInt8(label))
+            }
+            try Data(images).write(to: URL(fileURLWithPath: "\(idx)/\(prefix)-images-idx3-ubyte"))
+            try Data(labels).write(to: URL(fileURLWithPath: "\(idx)/\(prefix)-labels-idx1-ubyte"))
+        }
+        try write("train", count: 60)
+        try write("t10k", count: 24)
+        try "checker\nrows\ncolumns\n".write(toFile: idx + "/classes.txt", atomically: true, encoding: .utf8)
+        let t = try runVigil(["train", idx, "--arch", "crop_vgg", "--width", "0.25", "--input-size", "16", "--epochs", "5", "--batch", "8",
+                              "--lr", "0.005", "--val-split", "0", "--threads", "1", "--out", dir + "/idxrun"])
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/idxrun/summary.json"))) as! [String: Any]
+        XCTAssertEqual(summary["test_images"] as? Int, 24)
+        let m = try Model.load(path: dir + "/idxrun/best.safetensors")
+        XCTAssertEqual(m.card.labels, ["checker", "rows", "columns"])
+        XCTAssertEqual(m.card.preprocessing.colorMode, "gray")
+        let e = try runVigil(["eval", idx, "--model", dir + "/idxrun/best.safetensors", "--out", dir + "/idxeval", "--threads", "1"])
+        XCTAssertEqual(e.status, 0, e.stderr)
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/idxeval/summary.json"))) as! [String: Any]
+        XCTAssertEqual(report["images"] as? Int, 24)
+        XCTAssertEqual(report["accuracy"] as! Double, summary["test_accuracy"] as! Double, accuracy: 1e-9)
+        XCTAssertGreaterThan(report["accuracy"] as! Double, 0.6, e.stdout)
+        XCTAssertEqual(try runVigil(["eval", idx, "--model", dir + "/idxrun/best.safetensors", "--split", "val"]).status, 2, "no val part")
+    }
+
     func testFinetuneHeadOnlyFromACheckpoint() throws {
         // A "pretrained" network: the one trained above stands in for an ImageNet model.
         let base = dir + "/base"
