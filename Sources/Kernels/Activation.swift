@@ -31,9 +31,11 @@ public enum ActivationKind: Sendable, Equatable, Hashable, Codable {
     /// dx = dy · f′(x), from the activation's input x.
     public func backward(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int) {
         switch self {
-        case .relu: for i in 0..<count { dx[i] = x[i] > 0 ? dy[i] : 0 }
-        case .relu6: for i in 0..<count { dx[i] = x[i] > 0 && x[i] < 6 ? dy[i] : 0 }
-        case .leakyRelu(let a): for i in 0..<count { dx[i] = x[i] >= 0 ? dy[i] : a * dy[i] }
+        // dy is loaded before the select: a load inside it would be conditional and keep the
+        // loop scalar.
+        case .relu: for i in 0..<count { let g = dy[i]; dx[i] = x[i] > 0 ? g : 0 }
+        case .relu6: for i in 0..<count { let v = x[i], g = dy[i]; dx[i] = v > 0 ? (v < 6 ? g : 0) : 0 }
+        case .leakyRelu(let a): for i in 0..<count { let g = dy[i]; dx[i] = x[i] >= 0 ? g : a * g }
         case .sigmoid: for i in 0..<count { let s = Self.sigmoidf(x[i]); dx[i] = dy[i] * s * (1 - s) }
         case .tanh: for i in 0..<count { let t = Foundation.tanh(x[i]); dx[i] = dy[i] * (1 - t * t) }
         case .hardswish:

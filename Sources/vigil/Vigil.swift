@@ -1,5 +1,8 @@
-import Zoo
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import Zoo
 
 @main
 struct Vigil: ParsableCommand {
@@ -13,6 +16,25 @@ struct Vigil: ParsableCommand {
         version: VigilVersion.string,
         subcommands: [Classify.self, Features.self, Eval.self, Train.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
     )
+}
+
+extension Vigil {
+    /// Training allocates the same large activation buffers every step. glibc serves blocks
+    /// above its mmap threshold (at most 32 MB by default) with fresh pages that the kernel
+    /// must fault in and zero each time; keeping them in the heap makes a freed buffer
+    /// reusable at once.
+    static func main() {
+        #if canImport(Glibc)
+        // mallopt is not in Swift's Glibc module; look it up (glibc: M_TRIM_THRESHOLD −1,
+        // M_MMAP_THRESHOLD −3).
+        if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            let mallopt = unsafeBitCast(sym, to: (@convention(c) (Int32, Int32) -> Int32).self)
+            _ = mallopt(-3, 1 << 30)
+            _ = mallopt(-1, 1 << 30)
+        }
+        #endif
+        main(nil)
+    }
 }
 
 enum VigilVersion {
