@@ -20,17 +20,17 @@ struct Vigil: ParsableCommand {
 
 extension Vigil {
     /// Training allocates the same large activation buffers every step. glibc serves blocks
-    /// above its mmap threshold (at most 32 MB by default) with fresh pages that the kernel
-    /// must fault in and zero each time; keeping them in the heap makes a freed buffer
-    /// reusable at once.
+    /// above its mmap threshold with fresh pages that the kernel must fault in and zero each
+    /// time; with mmap off (M_MMAP_MAX = 0) and a high trim threshold they come from the heap
+    /// and a freed buffer is reused at once.
     static func main() {
         #if canImport(Glibc)
         // mallopt is not in Swift's Glibc module; look it up (glibc: M_TRIM_THRESHOLD −1,
-        // M_MMAP_THRESHOLD −3).
+        // M_MMAP_MAX −4). A refusal leaves glibc's defaults, which also work.
         if let sym = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
             let mallopt = unsafeBitCast(sym, to: (@convention(c) (Int32, Int32) -> Int32).self)
-            _ = mallopt(-3, 1 << 30)
-            _ = mallopt(-1, 1 << 30)
+            _ = mallopt(-4, 0)
+            _ = mallopt(-1, Int32.max)
         }
         #endif
         main(nil)

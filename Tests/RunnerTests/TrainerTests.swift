@@ -174,6 +174,9 @@ final class TrainerTests: XCTestCase {
         let whole = m.network.forward(x, context: Context(threads: 1), training: false)
         let parts = split.trained.forward(split.frozen.forward(x, context: Context(threads: 1), training: false), context: Context(threads: 1), training: false)
         XCTAssertEqual(whole.data, parts.data)
+        // Head only: the Dropout before the head stays in the trained part, so it still drops.
+        for (name, p) in m.network.namedParameters() where !p.isBuffer { p.trainable = name.hasPrefix("fc.") }
+        XCTAssertEqual(FrozenSplit(m.network).trained.layers.map(\.name), ["dropout", "fc"])
     }
 
     func testEarlyStoppingAndBadOptions() throws {

@@ -99,6 +99,7 @@ enum ResumeCheckpoint {
         s.optimizerRate = optimizer.learningRate
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys]
+        enc.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         var metadata = model.card.metadata
         metadata[stateKey] = String(decoding: try enc.encode(s), as: UTF8.self)
         try SafeTensorsFile(tensors: tensors, metadata: metadata).write(to: path)
@@ -108,7 +109,9 @@ enum ResumeCheckpoint {
         guard let json = metadata[stateKey] else {
             throw CheckpointError(path: path, reason: "no \(stateKey) metadata: not a resume checkpoint (last.safetensors and best.safetensors are model files)")
         }
-        do { return try JSONDecoder().decode(TrainState.self, from: Data(json.utf8)) } catch {
+        let dec = JSONDecoder()
+        dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do { return try dec.decode(TrainState.self, from: Data(json.utf8)) } catch {
             throw CheckpointError(path: path, reason: "\(stateKey) is malformed: \(error)")
         }
     }

@@ -216,6 +216,9 @@ public final class Trainer {
                     : split.frozen.forward(batch.images, context: context, training: false)
                 let logits = split.trained.forward(h, context: context, training: true)
                 let loss = criterion(logits, labels: batch.labels)
+                guard loss.value.isFinite else {
+                    throw TrainError(message: "the loss is \(loss.value) at epoch \(epoch + 1), step \(state.step + 1): training diverged; lower --lr or set --clip-norm (the last checkpoint is still in \(folder))")
+                }
                 _ = split.trained.backward(loss.gradient, context: context)
                 if options.clipNorm > 0 { clipGradientNorm(model.network, maxNorm: options.clipNorm) }
                 optimizer.learningRate = schedule.rate(at: state.step)
