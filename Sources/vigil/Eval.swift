@@ -70,7 +70,8 @@ struct Eval: ParsableCommand {
                 data = t
             default: data = source.test ?? source.validation ?? source.train
             }
-            for _ in 0..<threads {
+            // File datasets: one replica per worker; in-memory data: one model, threaded kernels.
+            for _ in 0..<(inMemory ? 1 : threads) {
                 let m = try store.load(model)
                 m.network.fuseForInference()
                 replicas.append(m)

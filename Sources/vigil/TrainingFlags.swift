@@ -133,6 +133,16 @@ struct TrainingFlags: ParsableArguments {
             trainer = try Trainer.resume(folder: out, train: parts.train, validation: parts.validation, threads: threads)
             let (e, p, s) = trainer.startingPoint
             printError("resuming \(out) at epoch \(e + 1), sample \(p) of that epoch, step \(s)")
+            let saved = trainer.options
+            var ignored: [String] = []
+            if let epochs, epochs != saved.epochs { ignored.append("--epochs \(epochs) (run: \(saved.epochs))") }
+            if let batch, batch != saved.batchSize { ignored.append("--batch \(batch) (run: \(saved.batchSize))") }
+            if let optimizer, optimizer != saved.optimizer { ignored.append("--optimizer \(optimizer) (run: \(saved.optimizer))") }
+            if let lr, lr != saved.learningRate { ignored.append("--lr \(lr) (run: \(saved.learningRate))") }
+            if let weightDecay, weightDecay != saved.weightDecay { ignored.append("--weight-decay \(weightDecay) (run: \(saved.weightDecay))") }
+            if !ignored.isEmpty {
+                printError("note: a resumed run keeps the options it started with; ignoring " + ignored.joined(separator: ", "))
+            }
             if trainer.checkpointThreads != threads {
                 printError("note: the checkpoint was written with --threads \(trainer.checkpointThreads); with \(threads) the result can differ in the last bits")
             }
