@@ -51,8 +51,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Continue a killed run with the same --output, skipping files already written.")
     var resume = false
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     @Flag(help: "Include hidden files and folders.")
     var hidden = false
@@ -66,7 +65,7 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
+        let store = cache.store
         var replicas: [Model] = []
         var files: [FileWalker.Entry] = []
         do {

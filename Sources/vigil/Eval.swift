@@ -44,15 +44,14 @@ struct Eval: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     func validate() throws {
         guard ["auto", "train", "val", "test"].contains(split) else { throw ValidationError("--split must be auto, train, val or test") }
     }
 
     func run() throws {
-        let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
+        let store = cache.store
         var replicas: [Model] = []
         let data: any Dataset
         let inMemory: Bool

@@ -46,8 +46,7 @@ struct Features: ParsableCommand {
     @Option(help: "Threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     @Flag(help: "Print the layer names --layer accepts, and exit.")
     var listLayers = false
@@ -59,7 +58,7 @@ struct Features: ParsableCommand {
     }
 
     func run() throws {
-        let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
+        let store = cache.store
         var replicas: [Model] = []
         var files: [FileWalker.Entry] = []
         let target: String

@@ -55,8 +55,7 @@ struct Finetune: ParsableCommand {
     @Flag(name: .customLong("freeze-bn"), help: "Keep every BatchNorm on its running statistics.")
     var freezeBN = false
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     @OptionGroup var flags: TrainingFlags
 
@@ -67,22 +66,20 @@ struct Finetune: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try runJob("vigil finetune") {
             let source = try DatasetSource.open(dataset)
             var options = try flags.options(epochs: 10, batch: 32, optimizer: "adamw", lr: 1e-3, weightDecay: 0.01)
             var model: Model?
             if !flags.resume {
-                let base = try FineTune.loadBase(from, arch: arch, store: ModelStore(folder: cache ?? ModelStore.defaultFolder()))
+                let base = try FineTune.loadBase(from, arch: arch, store: cache.store)
                 let (m, headLayer, headParameters) = try FineTune.withNewHead(base, classes: source.train.classes, seed: options.seed)
                 m.card.provenance.data = dataset
                 options.headParameters = headParameters
                 options.freezeBatchNorm = freezeBN
                 if freeze == "backbone" {
                     options.trainableFrom = headLayer
-                } else if let unfreezeFrom {
-                    options.trainableFrom = unfreezeFrom
-                    options.backboneLearningRateScale = backboneLRScale
                 } else {
+                    options.trainableFrom = unfreezeFrom ?? ""
                     options.backboneLearningRateScale = backboneLRScale
                 }
                 printError("vigil finetune: \(base.card.architecture) from \(from); new head \(headLayer) with \(source.train.classes.count) outputs; "
@@ -90,11 +87,6 @@ struct Finetune: ParsableCommand {
                 model = m
             }
             try flags.train(command: "vigil finetune", model: model, source: source, options: options)
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            printError("vigil finetune: \(error)")
-            throw ExitCode.jobFailed
         }
     }
 }

@@ -11,11 +11,10 @@ struct Models: ParsableCommand {
         discussion: "FLOPs count 2 × multiply-adds of one forward pass at the default input size."
     )
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     func run() throws {
-        let store = ModelStore(folder: cache ?? ModelStore.defaultFolder())
+        let store = cache.store
         print(padded("name", 18) + "    params    GFLOPs  " + padded("input", 10) + " pretrained")
         for e in Zoo.entries {
             let model = try Model(zoo: e.name)

@@ -24,12 +24,11 @@ struct PreprocessCommand: ParsableCommand {
     @Option(help: "Output .npy path.")
     var out: String
 
-    @Option(help: "Folder of imported pretrained models (default: $VIGIL_CACHE_DIR or ~/.cache/vigil/models).")
-    var cache: String?
+    @OptionGroup var cache: ModelCacheOption
 
     func run() throws {
         do {
-            let m = try ModelStore(folder: cache ?? ModelStore.defaultFolder()).load(model)
+            let m = try cache.store.load(model)
             let pre = Preprocessor(m.card.preprocessing)
             var values = [Float](repeating: 0, count: pre.sliceCount)
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))

@@ -53,7 +53,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try runJob("vigil train") {
             let source = try DatasetSource.open(dataset)
             let options = try flags.options(epochs: 10, batch: 64, optimizer: "adamw", lr: 1e-3, weightDecay: 0.01)
             var model: Model?
@@ -78,11 +78,6 @@ struct Train: ParsableCommand {
                 model = m
             }
             try flags.train(command: "vigil train", model: model, source: source, options: options)
-        } catch let e as ValidationError {
-            throw e
-        } catch {
-            printError("vigil train: \(error)")
-            throw ExitCode.jobFailed
         }
     }
 }

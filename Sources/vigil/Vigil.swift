@@ -41,6 +41,17 @@ enum VigilVersion {
     static let string = vigilVersion
 }
 
+/// Runs a command's job: usage errors pass through (exit 64); any other error is printed
+/// after the command's name and exits 2.
+func runJob(_ command: String, _ body: () throws -> Void) throws {
+    do { try body() } catch let e as ValidationError {
+        throw e
+    } catch {
+        printError("\(command): \(error)")
+        throw ExitCode.jobFailed
+    }
+}
+
 /// Exit code for a job that could not run at all.
 extension ExitCode {
     static let jobFailed = ExitCode(2)

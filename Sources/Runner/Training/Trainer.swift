@@ -211,7 +211,8 @@ public final class Trainer {
             let body: (Batch) throws -> Void = { [self] batch in
                 // Dropout draws from a stream fixed by (seed, step): resumable at any step.
                 context.rng = SeededRNG(seed: options.seed ^ 0xD50F_0A7E).derived(UInt64(state.step))
-                model.network.zeroGradients()
+                // Only the trained part runs backward, so only its gradients need clearing.
+                split.trained.zeroGradients()
                 let h = trainCache != nil || split.frozen.layers.isEmpty ? batch.images
                     : split.frozen.forward(batch.images, context: context, training: false)
                 let logits = split.trained.forward(h, context: context, training: true)
