@@ -4,7 +4,9 @@ import PackageDescription
 // Targets follow the layering of the design notes: lower targets never import higher ones.
 //   CPNG, CJPEG, COpenBLAS  — system libraries (+ setjmp shims for libpng/libjpeg)
 //   ImageIO                 — bytes ⇄ Image, PNG/JPEG decode and encode, typed errors
-//   Runner                  — folder jobs (scan), manifests, progress
+//   Jobs, Reports           — folder jobs and sinks; pictures for people
+//   Inference, Training     — file → network input and batched inference; the training run loop
+//   Pipelines               — checked YAML stage graphs over images and video
 //   vigil                   — the command-line program
 let package = Package(
     name: "Vigil",
@@ -50,17 +52,27 @@ let package = Package(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
         ),
+        // Folder jobs every command uses: walking, ordered parallel work, progress, record and .npy sinks, scan.
         .target(
-            name: "Runner",
-            dependencies: [
-                "ImageIO", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore", "Augment", "Optim", "Datasets",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            name: "Jobs",
+            dependencies: ["ImageIO", "TensorCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Pictures a person reads: canvas, bitmap font, charts, heat maps, contact sheets, annotations.
+        .target(name: "Reports", dependencies: ["ImageIO", "Augment"]),
+        // File → network input, batched inference, classification and feature jobs, metrics, the model cache.
+        .target(
+            name: "Inference",
+            dependencies: ["Jobs", "ImageIO", "Augment", "Datasets", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore"]
+        ),
+        // The run loop: trainer, fine-tuning, frozen prefixes, feature cache, state and curves.
+        .target(
+            name: "Training",
+            dependencies: ["Inference", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets"]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Runner", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Jobs", "Reports", "Inference", "Training", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -74,9 +86,12 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Runner", "ImageIO"]),
+        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageIO"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "ImageIO", "TensorCore", "Zoo"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Inference", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "ImageIO", "TensorCore", "Checkpoint"]),
     ],

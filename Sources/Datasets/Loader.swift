@@ -45,6 +45,9 @@ public final class Loader {
     public var dropLast = false
     /// Keep decoded images in memory across epochs (small datasets).
     public var cacheDecoded = false
+    /// Evaluation: samples skip `chain` and become exactly what inference makes of the same
+    /// file (`ModelInput`: decode, resize, centre crop, normalise), bit for bit.
+    public var evaluationInput: ModelInput?
 
     /// Samples that failed to decode: name → reason (each reported once).
     public private(set) var failures: [String: String] = [:]
@@ -62,6 +65,14 @@ public final class Loader {
         self.std = std
         self.seed = seed
         self.threads = threads
+    }
+
+    /// A loader for evaluation: every sample is prepared as inference prepares a file.
+    public convenience init(dataset: any Dataset, batchSize: Int, input: ModelInput, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.init(dataset: dataset, batchSize: batchSize, side: input.size, channels: input.channels,
+                  mean: input.mean, std: input.std, seed: 0, threads: threads)
+        evaluationInput = input
+        shuffle = false
     }
 
     /// The dataset indices of one epoch, in order.
@@ -86,6 +97,22 @@ public final class Loader {
 
     /// One sample, ready for the network: `side × side × channels` floats.
     public func sample(_ i: Int, epoch: Int) throws -> [Float] {
+        if let input = evaluationInput {
+            let image: Image
+            if cacheDecoded, let hit = cache.get(i) { image = hit } else {
+                if let bytes = try dataset.fileBytes(i) {
+                    do { image = try ImageCodec.decode(bytes, options: input.decodeOptions).image } catch {
+                        throw ImageFileError(path: dataset.name(i), error: error)
+                    }
+                } else {
+                    image = try dataset.image(i)
+                }
+                if cacheDecoded { cache.put(i, image) }
+            }
+            var out = [Float](repeating: 0, count: input.sliceCount)
+            out.withUnsafeMutableBufferPointer { input.prepare(image, into: $0) }
+            return out
+        }
         var rng = AugmentChain.generator(seed: seed, sample: i, epoch: epoch)
         var f: FloatImage
         if !cacheDecoded, let bytes = try dataset.fileBytes(i) {

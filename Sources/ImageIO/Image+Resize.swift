@@ -49,6 +49,15 @@ struct ResampleAxis {
             for k in 0..<n { weights[i * taps + k] = Float(Double(weights[i * taps + k]) / total) }
         }
     }
+
+    /// The taps of outputs `first ..< first + n` only (a crop of the resampled axis).
+    func window(_ first: Int, _ n: Int) -> ResampleAxis {
+        var w = self
+        w.start = Array(start[first..<(first + n)])
+        w.count = Array(count[first..<(first + n)])
+        w.weights = Array(weights[(first * taps)..<((first + n) * taps)])
+        return w
+    }
 }
 
 extension Image {
@@ -130,9 +139,27 @@ extension Image {
     func resample(width ow: Int, height oh: Int, into out: UnsafeMutablePointer<Float>, planar: Bool,
                   scale: [Float], bias: [Float]) {
         precondition(ow > 0 && oh > 0, "output size must be positive")
-        let ch = channels, iw = width, ih = height
-        let hx = ResampleAxis(from: iw, to: ow)
-        let vy = ResampleAxis(from: ih, to: oh)
+        resample(hx: ResampleAxis(from: width, to: ow), vy: ResampleAxis(from: height, to: oh), into: out, planar: planar,
+                 scale: scale, bias: bias)
+    }
+
+    /// Resamples to `resizedWidth` × `resizedHeight` but computes only the window of `width` × `height`
+    /// output pixels starting at (`left`, `top`): a resize followed by a crop, without the pixels
+    /// the crop throws away. Writes normalised floats, interleaved `(height, width, C)`.
+    public func resizeCropFloatHWC(resizedWidth rw: Int, resizedHeight rh: Int, left: Int, top: Int, width ow: Int, height oh: Int,
+                                   mean: [Float], std: [Float], into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(left >= 0 && top >= 0 && ow > 0 && oh > 0 && left + ow <= rw && top + oh <= rh, "crop window outside the resized image")
+        precondition(out.count >= ow * oh * channels, "output buffer too small")
+        let (scale, bias) = normalisation(mean: mean, std: std)
+        let hx = ResampleAxis(from: width, to: rw).window(left, ow)
+        let vy = ResampleAxis(from: height, to: rh).window(top, oh)
+        resample(hx: hx, vy: vy, into: out.baseAddress!, planar: false, scale: scale, bias: bias)
+    }
+
+    func resample(hx: ResampleAxis, vy: ResampleAxis, into out: UnsafeMutablePointer<Float>, planar: Bool,
+                  scale: [Float], bias: [Float]) {
+        let ch = channels, iw = width
+        let ow = hx.start.count, oh = vy.start.count
         let rowLen = iw * ch
         // Vertical pass: (ih, iw, ch) → (oh, iw, ch) floats.
         let mid = UnsafeMutableBufferPointer<Float>.allocate(capacity: oh * rowLen)  // fully written below

@@ -3,7 +3,8 @@ import Augment
 import Checkpoint
 import Foundation
 import ImageIO
-import Runner
+import Jobs
+import Reports
 
 struct AugmentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Runner
+import Jobs
+import Inference
 import Zoo
 
 struct Classify: ParsableCommand {

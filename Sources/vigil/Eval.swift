@@ -3,7 +3,9 @@ import Checkpoint
 import Datasets
 import Foundation
 import ImageIO
-import Runner
+import Jobs
+import Reports
+import Inference
 import Zoo
 
 struct Eval: ParsableCommand {

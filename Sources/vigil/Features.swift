@@ -1,7 +1,8 @@
 import ArgumentParser
 import Checkpoint
 import Foundation
-import Runner
+import Jobs
+import Inference
 import TensorCore
 import Zoo
 

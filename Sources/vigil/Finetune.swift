@@ -2,7 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Datasets
 import Foundation
-import Runner
+import Training
 import Zoo
 
 struct Finetune: ParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Runner
+import Inference
 
 /// `--cache`, shared by every command that loads a pretrained zoo model by name.
 struct ModelCacheOption: ParsableArguments {

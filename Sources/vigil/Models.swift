@@ -1,7 +1,6 @@
 import ArgumentParser
 import Checkpoint
 import Foundation
-import Runner
 import TensorCore
 import Zoo
 

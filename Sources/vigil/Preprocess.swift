@@ -2,7 +2,8 @@ import ArgumentParser
 import Checkpoint
 import Foundation
 import ImageIO
-import Runner
+import Jobs
+import Inference
 
 struct PreprocessCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import ImageIO
-import Runner
+import Jobs
 
 struct Scan: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,7 +11,8 @@ struct Scan: ParsableCommand {
         and decodes every file on all cores. The format is taken from the file's magic bytes, \
         never its name. Each file becomes one manifest row:
 
-          path, format, width, height, channels, bit_depth, color_space, orientation,
+          path, format, width, height (as decoded: upright), stored_width, stored_height,
+          channels, bit_depth, color_space, orientation,
           bytes, sha256, status (ok | error), error_kind, error, moved_to
 
         Rows come in path order. The manifest goes to standard output unless --output is \

@@ -2,7 +2,7 @@ import ArgumentParser
 import Checkpoint
 import Datasets
 import Foundation
-import Runner
+import Reports
 import Zoo
 
 struct Train: ParsableCommand {

@@ -3,7 +3,7 @@ import Augment
 import Checkpoint
 import Datasets
 import Foundation
-import Runner
+import Training
 import Zoo
 
 /// The optimisation flags `train` and `finetune` share.

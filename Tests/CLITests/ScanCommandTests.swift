@@ -58,6 +58,13 @@ final class ScanCommandTests: XCTestCase {
         XCTAssertEqual(rows.count, 17)
         let o6 = rows.first { ($0["path"] as? String) == "orientation_6.jpg" }!
         XCTAssertEqual(o6["orientation"] as? Int, 6)
+        // width and height describe the upright image decoding yields; the stored size has its own columns.
+        let sw = o6["stored_width"] as? Int, sh = o6["stored_height"] as? Int
+        XCTAssertNotEqual(sw, sh)
+        XCTAssertEqual(o6["width"] as? Int, sh)
+        XCTAssertEqual(o6["height"] as? Int, sw)
+        let o1 = rows.first { ($0["path"] as? String) == "orientation_1.jpg" }!
+        XCTAssertEqual(o1["width"] as? Int, o1["stored_width"] as? Int)
         XCTAssertEqual(o6["format"] as? String, "jpeg")
         let cmyk = rows.first { ($0["path"] as? String) == "cmyk_adobe_inverted.jpg" }!
         XCTAssertEqual(cmyk["color_space"] as? String, "cmyk")

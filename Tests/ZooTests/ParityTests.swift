@@ -2,7 +2,7 @@ import XCTest
 import Checkpoint
 import ImageIO
 import Layers
-import Runner
+import Inference
 import TensorCore
 @testable import Zoo
 

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Runner
+@testable import Inference
 
 final class MetricsTests: XCTestCase {
     /// Hand-computed: 3 classes, 10 samples.

@@ -1,3 +1,5 @@
+import Jobs
+import Inference
 import Augment
 import Checkpoint
 import Datasets
@@ -136,12 +138,11 @@ public final class Trainer {
     }
 
     /// Geometry and augmentation for training: a random crop (or the plain resize) to the
-    /// model's input, then the preset or chain file.
-    func chains() throws -> (train: AugmentChain, eval: AugmentChain) {
+    /// model's input, then the preset or chain file. Nil stands for no augmentation: samples are
+    /// prepared exactly as inference prepares a file (`ModelInput`), which evaluation always uses.
+    func chains() throws -> (train: AugmentChain?, eval: AugmentChain?) {
         let pre = model.card.preprocessing
-        let evalChain = pre.resize == "shorter_side"
-            ? AugmentChain([.shorterSideCenterCrop(resize: pre.resizeTo, crop: pre.inputSize)]) : AugmentChain([])
-        if options.augment == "none" { return (evalChain, evalChain) }
+        if options.augment == "none" { return (nil, nil) }
         let extra: AugmentChain
         if let p = AugmentChain.preset(options.augment) { extra = p } else if FileManager.default.fileExists(atPath: options.augment) {
             extra = try ChainFile.load(path: options.augment)
@@ -150,13 +151,14 @@ public final class Trainer {
         }
         let geometry: [Op] = pre.resize == "shorter_side"
             ? [.randomResizedCrop(size: pre.inputSize, scale: 0.35...1, ratio: 0.75...(4.0 / 3))] : []
-        return (AugmentChain(geometry + extra.ops), evalChain)
+        return (AugmentChain(geometry + extra.ops), nil)
     }
 
-    func loader(_ data: any Dataset, chain: AugmentChain, shuffle: Bool) -> Loader {
+    func loader(_ data: any Dataset, chain: AugmentChain?, shuffle: Bool) -> Loader {
         let pre = model.card.preprocessing
         let l = Loader(dataset: data, batchSize: options.batchSize, side: pre.inputSize, channels: pre.colorMode == "gray" ? 1 : 3,
-                       chain: chain, mean: pre.mean, std: pre.std, seed: options.seed, threads: threads)
+                       chain: chain ?? AugmentChain([]), mean: pre.mean, std: pre.std, seed: options.seed, threads: threads)
+        if chain == nil { l.evaluationInput = ModelInput(pre) }
         l.shuffle = shuffle
         l.balanced = shuffle && options.balanced
         l.cacheDecoded = cacheImages
@@ -298,7 +300,7 @@ public final class Trainer {
     }
 
     /// Loss (plain cross-entropy) and metrics of the current weights on `data`, in inference mode.
-    func evaluate(_ data: any Dataset, cache: FeatureCache?, split: FrozenSplit, chain: AugmentChain, context: Context) throws
+    func evaluate(_ data: any Dataset, cache: FeatureCache?, split: FrozenSplit, chain: AugmentChain?, context: Context) throws
         -> (loss: Double, metrics: ClassificationMetrics) {
         var metrics = ClassificationMetrics(classes: data.classes)
         let ce = SoftmaxCrossEntropy()

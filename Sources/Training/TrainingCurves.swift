@@ -1,3 +1,4 @@
+import Reports
 import Checkpoint
 import Foundation
 import ImageIO

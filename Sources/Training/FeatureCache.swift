@@ -1,3 +1,4 @@
+import Jobs
 import Datasets
 import Foundation
 import Layers

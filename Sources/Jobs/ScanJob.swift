@@ -23,15 +23,23 @@ public struct ScanRecord: Sendable {
         return (error as? ImageError)?.kind ?? "unreadable"
     }
 
-    public static let columns = ["path", "format", "width", "height", "channels", "bit_depth", "color_space",
+    /// The size as decoded (upright: an EXIF orientation of 5–8 swaps width and height).
+    public var decodedSize: (width: Int, height: Int)? {
+        guard let i = info else { return nil }
+        if let o = i.orientation, (5...8).contains(o) { return (i.height, i.width) }
+        return (i.width, i.height)
+    }
+
+    public static let columns = ["path", "format", "width", "height", "stored_width", "stored_height", "channels", "bit_depth", "color_space",
                                  "orientation", "bytes", "sha256", "status", "error_kind", "error", "moved_to"]
 
     public var fields: [Field] {
         let i = info
         let message: Field
         if let error { message = .text("\(error)") } else if !warnings.isEmpty { message = .text("warning: " + warnings.joined(separator: "; ")) } else { message = .none }
-        return [.text(path), i.map { .text($0.format.rawValue) } ?? .none, i.map { .int($0.width) } ?? .none,
-                i.map { .int($0.height) } ?? .none, i.map { .int($0.channels) } ?? .none,
+        let d = decodedSize
+        return [.text(path), i.map { .text($0.format.rawValue) } ?? .none, d.map { .int($0.width) } ?? .none,
+                d.map { .int($0.height) } ?? .none, i.map { .int($0.width) } ?? .none, i.map { .int($0.height) } ?? .none, i.map { .int($0.channels) } ?? .none,
                 i.map { .int($0.bitDepth) } ?? .none, i.map { .text($0.colorSpace) } ?? .none,
                 i?.orientation.map { .int($0) } ?? .none, bytes.map { .int($0) } ?? .none,
                 sha256.map { .text($0) } ?? .none, .text(ok ? "ok" : "error"), errorKind.map { .text($0) } ?? .none, message,

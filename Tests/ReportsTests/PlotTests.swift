@@ -1,7 +1,7 @@
 import Foundation
 import ImageIO
 import XCTest
-@testable import Runner
+@testable import Reports
 
 final class PlotTests: XCTestCase {
     // MARK: - Font

@@ -1,7 +1,7 @@
 import Foundation
 import ImageIO
 import XCTest
-@testable import Runner
+@testable import Jobs
 import TensorCore
 
 final class ScanJobTests: XCTestCase {
@@ -81,7 +81,7 @@ final class ScanJobTests: XCTestCase {
             case .csv:
                 XCTAssertEqual(lines.count, 5)
                 XCTAssertEqual(String(lines[0]), ScanRecord.columns.joined(separator: ","))
-                XCTAssertTrue(lines[1].hasPrefix("a.png,png,6,4,3,8,rgb,,"))
+                XCTAssertTrue(lines[1].hasPrefix("a.png,png,6,4,6,4,3,8,rgb,,"))
             case .jsonl:
                 XCTAssertEqual(lines.count, 4)
                 let obj = try JSONSerialization.jsonObject(with: Data(lines[2].utf8)) as! [String: Any]

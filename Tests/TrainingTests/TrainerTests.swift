@@ -6,7 +6,8 @@ import Layers
 import TensorCore
 import XCTest
 import Zoo
-@testable import Runner
+@testable import Training
+import Inference
 
 /// Three classes of 16×16 gray patterns with random period, phase and noise: horizontal
 /// stripes, vertical stripes, checkerboard. A small CNN separates them in a few epochs.
@@ -202,3 +203,42 @@ final class TrainerTests: XCTestCase {
     }
 }
 
+
+/// Training's evaluation chain and `classify` turn a file into the same tensor, bit for bit.
+final class EvaluationInputTests: XCTestCase {
+    func testTrainingEvaluationEqualsClassifyInput() throws {
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Fixtures/preprocess").standardizedFileURL.path
+        let dir = NSTemporaryDirectory() + "vigil-evalinput-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let files = [("a", "landscape_451x300.png"), ("a", "palette_10x10.png"), ("b", "photo_320x240.jpg"), ("b", "gray_31x23.png")]
+        for (cls, f) in files {
+            try FileManager.default.createDirectory(atPath: "\(dir)/data/\(cls)", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: "\(fixtures)/\(f)", toPath: "\(dir)/data/\(cls)/\(f)")
+        }
+        let data = try ImageFolderDataset(root: "\(dir)/data")
+        var config = Zoo.entry("crop_vgg")!.defaultConfig
+        config.numClasses = 2
+        config.inputSize = 32
+        config.widthMultiplier = 0.25
+        let m = try Model(zoo: "crop_vgg", config: config, labels: data.classes, seed: 1)
+        m.card.preprocessing = Preprocessing(inputSize: 32, resize: "shorter_side", resizeTo: 40, mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.25])
+        var o = TrainOptions()
+        o.augment = "driving"  // the training chain is random; evaluation must not be
+        let trainer = try Trainer(model: m, train: data, validation: nil, options: o, folder: dir + "/run", threads: 2)
+        let loader = trainer.loader(data, chain: try trainer.chains().eval, shuffle: false)
+        let pre = Preprocessor(m.card.preprocessing)
+        var seen = 0
+        try loader.forEachBatch(epoch: 0) { batch in
+            for (row, i) in batch.indices.enumerated() {
+                let bytes = try data.fileBytes(i)!
+                var expected = [Float](repeating: 0, count: pre.sliceCount)
+                try expected.withUnsafeMutableBufferPointer { try pre.prepare(bytes, into: $0) }
+                let got = Array(batch.images.data[(row * pre.sliceCount)..<((row + 1) * pre.sliceCount)])
+                XCTAssertEqual(got, expected, data.name(i))
+                seen += 1
+            }
+        }
+        XCTAssertEqual(seen, files.count)
+    }
+}

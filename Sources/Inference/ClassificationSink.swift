@@ -1,3 +1,4 @@
+import Jobs
 import Foundation
 
 /// Writes classification rows as a table, CSV or JSON Lines.

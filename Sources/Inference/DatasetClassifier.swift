@@ -1,3 +1,4 @@
+import Jobs
 import Augment
 import Datasets
 import Foundation
@@ -5,17 +6,12 @@ import TensorCore
 import Zoo
 
 /// Classifies every sample of a dataset that is not a set of files (IDX arrays): batches come
-/// from the `Loader` with the model card's geometry (shorter side + centre crop, or stretch)
-/// and normalisation, no augmentation, in dataset order. Results carry the sample's name
+/// from the `Loader` prepared exactly as `classify` prepares a file (`ModelInput`), no augmentation, in dataset order. Results carry the sample's name
 /// (`idx[17]`) as their path.
 public enum DatasetClassifier {
     public static func run(model: Model, data: any Dataset, topK: Int, threads: Int, batchSize: Int = 64,
                            progress: ProgressBar? = nil, report: (Classification) throws -> Void) throws {
-        let pre = model.card.preprocessing
-        let chain = pre.resize == "shorter_side" ? AugmentChain([.shorterSideCenterCrop(resize: pre.resizeTo, crop: pre.inputSize)]) : AugmentChain([])
-        let loader = Loader(dataset: data, batchSize: batchSize, side: pre.inputSize, channels: pre.colorMode == "gray" ? 1 : 3,
-                            chain: chain, mean: pre.mean, std: pre.std, seed: 0, threads: threads)
-        loader.shuffle = false
+        let loader = Loader(dataset: data, batchSize: batchSize, input: ModelInput(model.card.preprocessing), threads: threads)
         let context = Context(threads: threads)
         let k = min(topK, model.card.config.numClasses)
         try loader.forEachBatch(epoch: 0) { batch in
