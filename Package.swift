@@ -4,6 +4,7 @@ import PackageDescription
 // Targets follow the layering of the design notes: lower targets never import higher ones.
 //   CPNG, CJPEG, COpenBLAS  — system libraries (+ setjmp shims for libpng/libjpeg)
 //   ImageIO                 — bytes ⇄ Image, PNG/JPEG decode and encode, typed errors
+//   CFFmpeg, Video          — frames from video files (FFmpeg's libraries behind a C shim)
 //   Jobs, Reports           — folder jobs and sinks; pictures for people
 //   Inference, Training     — file → network input and batched inference; the training run loop
 //   Pipelines               — checked YAML stage graphs over images and video
@@ -52,6 +53,14 @@ let package = Package(
             name: "ImageIO",
             dependencies: ["CPNG", "CJPEG"]
         ),
+        .target(
+            name: "CFFmpeg",
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("swscale"), .linkedLibrary("avutil"),
+            ]
+        ),
+        // Frames from video files through FFmpeg's libraries, with timestamps; damage reported, never a crash.
+        .target(name: "Video", dependencies: ["CFFmpeg", "ImageIO"]),
         // Folder jobs every command uses: walking, ordered parallel work, progress, record and .npy sinks, scan.
         .target(
             name: "Jobs",
@@ -88,6 +97,8 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
+        // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
+        .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageIO"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ImageIO", "TensorCore", "Zoo"]),
