@@ -78,10 +78,20 @@ let package = Package(
             name: "Training",
             dependencies: ["Inference", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets"]
         ),
+        // Boxes, NMS, tile merging and colour/shape region proposals.
+        .target(name: "Detection", dependencies: ["ImageIO"]),
+        // Checked YAML stage graphs over images and video: file → plan → stages → records and pictures.
+        .target(
+            name: "Pipelines",
+            dependencies: [
+                "Inference", "Reports", "Jobs", "Detection", "Video", "Augment", "Zoo", "Checkpoint", "Layers", "TensorCore", "ImageIO",
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Jobs", "Reports", "Inference", "Training", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Pipelines", "Jobs", "Reports", "Inference", "Training", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -99,6 +109,8 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Inference", "Zoo", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageIO"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ImageIO", "TensorCore", "Zoo"]),

@@ -11,6 +11,12 @@ public struct Classification: Sendable {
     public var top: [(index: Int, label: String, score: Float)]
     public var error: String?
 
+    public init(path: String, top: [(index: Int, label: String, score: Float)], error: String?) {
+        self.path = path
+        self.top = top
+        self.error = error
+    }
+
     /// The k most probable classes of one row of logits (softmax), best first.
     public static func top(logits: UnsafeBufferPointer<Float>, labels: [String], k: Int) -> [(index: Int, label: String, score: Float)] {
         var probs = [Float](repeating: 0, count: logits.count)

@@ -34,6 +34,12 @@ public struct Canvas: Sendable {
         pixels = px
     }
 
+    /// Replaces every pixel (interleaved RGB, `width × height × 3` samples).
+    public mutating func setPixels(_ p: [UInt8]) {
+        precondition(p.count == width * height * 3, "pixel count")
+        pixels = p
+    }
+
     /// The colour at (x, y), or nil outside the canvas.
     public func pixel(x: Int, y: Int) -> RGB? {
         guard x >= 0, x < width, y >= 0, y < height else { return nil }

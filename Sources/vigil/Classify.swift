@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Jobs
 import Inference
+import Pipelines
 import Zoo
 
 struct Classify: ParsableCommand {
@@ -66,49 +67,42 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        let store = cache.store
-        var replicas: [Model] = []
-        var files: [FileWalker.Entry] = []
-        do {
-            // One replica per thread (weights are small next to activations).
-            for _ in 0..<threads {
-                let m = try store.load(model)
-                m.network.fuseForInference()
-                replicas.append(m)
-            }
-            for input in inputs { files += try FileWalker(includeHidden: hidden).files(under: input) }
-        } catch {
-            printError("vigil classify: \(error)")
-            throw ExitCode.jobFailed
-        }
+        // The built-in classify pipeline (pipelines/classify.yaml) with this command's flags.
+        var file = try PipelineFile.parse(BuiltinPipelines.classify, path: "classify (built in)")
+        file.set("classify", "model", model)
+        file.set("classify", "top_k", String(topK))
         let fmt = format ?? (output.map { RecordFormat.implied(by: $0).rawValue } ?? "table")
-        let sink: ClassificationSink
-        do {
-            sink = try ClassificationSink(format: fmt, topK: topK, output: output, resume: resume)
-        } catch {
-            printError("vigil classify: \(error)")
-            throw ExitCode.jobFailed
+        file.set("write", "format", fmt)
+        file.set("write", "path", output ?? "-")
+        file.inputs = inputs
+        try runBuiltin("classify", file, store: cache.store, threads: threads, batch: batch, resume: resume, hidden: hidden) { plan, summary in
+            let arch = (plan.stages.first { $0 is ClassifyStage } as? ClassifyStage)?.card.architecture ?? model
+            printError(String(format: "classified %d files in %.1f s (%.1f images/s), %d failed, model %@",
+                              summary.items, summary.seconds, Double(summary.items) / max(summary.seconds, 1e-9), summary.failed, arch))
         }
-        let todo = files.filter { !sink.done.contains($0.relativePath) }
-        if resume && todo.count < files.count { printError("resuming: \(files.count - todo.count) of \(files.count) files already done") }
-        var job = ClassifyJob(replicas: replicas, files: todo)
-        job.topK = topK
-        job.batchSize = batch
-        var failed = 0
-        let started = Date()
-        do {
-            try job.run(progress: ProgressBar(total: todo.count, label: "classify")) { c in
-                if c.error != nil { failed += 1 }
-                try sink.write(c)
-            }
-            try sink.finish()
-        } catch {
-            printError("vigil classify: \(error)")
-            throw ExitCode.jobFailed
-        }
-        let secs = Date().timeIntervalSince(started)
-        printError(String(format: "classified %d files in %.1f s (%.1f images/s), %d failed, model %@",
-                          todo.count, secs, Double(todo.count) / max(secs, 1e-9), failed, replicas[0].card.architecture))
-        if failed > 0 || sink.previousFailures > 0 { throw ExitCode.failure }
     }
+}
+
+/// Runs a built-in pipeline for a command: a pipeline error is reported as the command's own
+/// (exit 2), and the exit status is 1 when any input failed (now or in a resumed earlier run).
+func runBuiltin(_ command: String, _ file: PipelineFile, store: ModelStore, threads: Int, batch: Int, resume: Bool, hidden: Bool,
+                outputDirectory: String = ".", report: (Plan, PipelineRun.Summary) -> Void) throws {
+    let plan: Plan
+    let summary: PipelineRun.Summary
+    do {
+        plan = try Plan(file: file, environment: StageEnvironment(store: store, outputDirectory: outputDirectory, baseDirectories: [""], workers: threads,
+                                                                  resume: resume, planOnly: false))
+        let runner = PipelineRun(plan: plan)
+        runner.batchSize = batch
+        runner.includeHidden = hidden
+        summary = try runner.run(inputs: file.inputs)
+    } catch let e as PipelineError {
+        printError("vigil \(command): \(e.reason)")
+        throw ExitCode.jobFailed
+    } catch {
+        printError("vigil \(command): \(error)")
+        throw ExitCode.jobFailed
+    }
+    report(plan, summary)
+    if summary.failed > 0 || summary.previousFailures > 0 { throw ExitCode.failure }
 }

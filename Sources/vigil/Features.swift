@@ -4,6 +4,7 @@ import Foundation
 import Jobs
 import Inference
 import TensorCore
+import Pipelines
 import Zoo
 
 struct Features: ParsableCommand {
@@ -59,58 +60,37 @@ struct Features: ParsableCommand {
     }
 
     func run() throws {
-        let store = cache.store
-        var replicas: [Model] = []
-        var files: [FileWalker.Entry] = []
-        let target: String
+        // The layer is checked here so that a wrong name is a usage error (64) with the list.
         do {
-            for _ in 0..<(listLayers ? 1 : threads) {
-                let m = try store.load(model)
-                m.network.fuseForInference()
-                replicas.append(m)
-            }
+            let m = try cache.store.load(model)
+            m.network.fuseForInference()
             if listLayers {
-                print(replicas[0].featureLayerNames.joined(separator: "\n"))
+                print(m.featureLayerNames.joined(separator: "\n"))
                 return
             }
-            guard let t = layer ?? replicas[0].defaultFeatureLayer else { throw ValidationError("the model has no pooled layer; pass --layer") }
-            guard replicas[0].featureLayerNames.contains(t) else {
+            guard let t = layer ?? m.defaultFeatureLayer else { throw ValidationError("the model has no pooled layer; pass --layer") }
+            guard m.featureLayerNames.contains(t) else {
                 throw ValidationError("no layer \(t) (see --list-layers; BatchNorm and activations folded by inference fusion disappear)")
             }
-            target = t
-            for input in inputs { files += try FileWalker().files(under: input) }
         } catch let e as ValidationError {
             throw e
         } catch {
             printError("vigil features: \(error)")
             throw ExitCode.jobFailed
         }
-        let pool = self.pool, l2 = self.l2
-        let forward: @Sendable (Model, Context, Tensor) -> Tensor = { m, ctx, x in
-            FeatureMaps.reduce(m.forward(x, upTo: target, context: ctx)!, pool: pool, l2: l2)
+        // The built-in features pipeline (pipelines/features.yaml) with this command's flags.
+        var file = try PipelineFile.parse(BuiltinPipelines.features, path: "features (built in)")
+        file.set("features", "model", model)
+        if let layer { file.set("features", "layer", layer) }
+        file.set("features", "pool", pool)
+        file.set("features", "l2", l2 ? "true" : "false")
+        file.set("write", "path", output)
+        file.inputs = inputs
+        let output = self.output
+        try runBuiltin("features", file, store: cache.store, threads: threads, batch: 4, resume: false, hidden: false) { plan, summary in
+            let stage = plan.stages.first { $0 is FeaturesStage } as? FeaturesStage
+            let shape = (plan.sinks.first as? WriteStage)?.featureShape
+            printError("wrote \(shape?.rows ?? 0) × \(shape?.width ?? 0) features from \(stage?.layer ?? "?") to \(output) (+ \(output).csv); \(summary.failed) files failed")
         }
-        var writer: NpyRowWriter?
-        var manifest = "row,path,status,error\n"
-        var failed = 0
-        do {
-            try BatchedInference(replicas: replicas, files: files).run(forward: forward, progress: ProgressBar(total: files.count, label: "features")) { entry, result in
-                switch result {
-                case .success(let row):
-                    if writer == nil { writer = try NpyRowWriter(path: output, width: row.count) }
-                    manifest += "\(writer!.rows),\(RecordWriter.csvEscape(entry.relativePath)),ok,\n"
-                    writer!.append(row)
-                case .failure(let f):
-                    failed += 1
-                    manifest += ",\(RecordWriter.csvEscape(entry.relativePath)),error,\(RecordWriter.csvEscape(f.reason))\n"
-                }
-            }
-            try writer?.finish()
-            try writeAtomically(Data(manifest.utf8), to: output + ".csv")
-        } catch {
-            printError("vigil features: \(error)")
-            throw ExitCode.jobFailed
-        }
-        printError("wrote \(writer?.rows ?? 0) × \(writer?.width ?? 0) features from \(target) to \(output) (+ \(output).csv); \(failed) files failed")
-        if failed > 0 { throw ExitCode.failure }
     }
 }

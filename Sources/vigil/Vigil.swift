@@ -14,7 +14,7 @@ struct Vigil: ParsableCommand {
         2 the job could not run (missing folder, unwritable output); 64 bad usage.
         """,
         version: VigilVersion.string,
-        subcommands: [Classify.self, Features.self, Eval.self, Train.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
+        subcommands: [Classify.self, Features.self, PipelineCommand.self, Explain.self, Eval.self, Train.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
     )
 }
 

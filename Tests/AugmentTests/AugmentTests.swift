@@ -163,12 +163,12 @@ final class AugmentTests: XCTestCase {
         XCTAssertTrue(error("ops:\n  - rotate: {maxDegrees: ten, fill: edge, p: 0.5}").hasPrefix("chain.yaml: ops[0]"), error("ops:\n  - rotate: {maxDegrees: ten, fill: edge, p: 0.5}"))
         XCTAssertTrue(error("ops:\n  - rotate: {maxDegrees: 1, fill: sideways, p: 0.5}").contains("fill must be"))
         XCTAssertEqual(try ChainFile.parse("preset: driving"), AugmentChain.driving)
-        // Every augmentation chain shipped under pipelines/ stays valid.
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines").path
-        let shipped = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("augment-") && $0.hasSuffix(".yaml") }
+        // Every augmentation chain shipped under pipelines/augment/ stays valid.
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../pipelines/augment").path
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".yaml") }
         XCTAssertFalse(shipped.isEmpty)
         for name in shipped { XCTAssertFalse(try ChainFile.load(path: folder + "/" + name).ops.isEmpty, name) }
-        let driving224 = try ChainFile.load(path: folder + "/augment-driving-224.yaml")
+        let driving224 = try ChainFile.load(path: folder + "/driving-224.yaml")
         XCTAssertEqual(driving224.ops.first, .randomResizedCrop(size: 224, scale: 0.25...1, ratio: 0.75...1.333))
     }
 }
