@@ -16,6 +16,7 @@ stages:
   - decode: {}
   - classify: {model: mobilenet_v2, top_k: 5}
   - write: {format: table}
+
 """
 
     public static let features = """
@@ -29,6 +30,7 @@ stages:
   - features: {model: mobilenet_v2, pool: avg, l2: false}
   - write: {format: npy, path: features.npy}
 outputs: {dir: .}
+
 """
 
     public static let explain = """
@@ -44,6 +46,7 @@ stages:
   - annotate: {dir: ., format: jpg, alpha: 0.55}
   - write: {format: jsonl, path: explain.jsonl}
 outputs: {dir: explain}
+
 """
 
 }

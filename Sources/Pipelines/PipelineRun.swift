@@ -20,6 +20,8 @@ public final class PipelineRun {
         public var skipped = 0
         public var previousFailures = 0
         public var videos = 0
+        /// Items that were video frames.
+        public var frames = 0
         public var seconds = 0.0
     }
 
@@ -61,12 +63,21 @@ public final class PipelineRun {
     /// Runs over `inputs`. Throws only when the job itself cannot go on (an output that cannot
     /// be written); bad inputs become error records.
     public func run(inputs: [String]) throws -> Summary {
+        try run(units: try units(inputs))
+    }
+
+    /// Runs over files listed by the caller (their relative paths name them in records).
+    public func run(files: [FileWalker.Entry]) throws -> Summary {
+        let readsVideo = plan.video != nil
+        return try run(units: files.map { readsVideo && VideoReader.isVideo(path: $0.path) ? .video($0) : .file($0) })
+    }
+
+    func run(units all: [Unit]) throws -> Summary {
         let started = Date()
         var summary = Summary()
         for sink in plan.sinks { try (sink as? WriteStage)?.open() }
         let done = plan.sinks.first?.done ?? []
         summary.previousFailures = plan.sinks.compactMap { ($0 as? WriteStage)?.previousFailures }.max() ?? 0
-        let all = try units(inputs)
         let units = all.filter {
             if case .file(let e) = $0 { return !done.contains(e.relativePath) }
             return true
@@ -178,6 +189,7 @@ public final class PipelineRun {
                 for item in batch {
                     do { for s in sinks { try s.emit(item) } } catch { failure = error; return }
                     summary.items += 1
+                    if item.frame != nil { summary.frames += 1 }
                     if !item.ok { summary.failed += 1 }
                     bar.advance()
                 }

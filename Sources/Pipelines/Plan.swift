@@ -29,7 +29,8 @@ public final class Plan {
         ("write", "records: JSONL or CSV (or the classification table), .npy features"),
     ]
 
-    public init(file: PipelineFile, environment env: StageEnvironment) throws {
+    /// `extraSinks` receive every item after the file's own stages (a command's in-memory consumer).
+    public init(file: PipelineFile, environment env: StageEnvironment, extraSinks: [SinkStage] = []) throws {
         self.file = file
         environment = env
         var stages: [Stage] = []
@@ -62,19 +63,23 @@ public final class Plan {
             }
             stages.append(s)
         }
-        // Order: sources first, then the rest as written.
+        stages += extraSinks as [Stage]
+        func reader(_ i: Int) -> ParameterReader {
+            let entry = i < file.stages.count ? file.stages[i]
+                : PipelineFile.StageEntry(kind: stages[i].kind, parameters: .mapping(.init([])), line: nil, index: i)
+            return ParameterReader(file: file.path, entry: entry)
+        }
+        // Order: sources (decode, video) first and once each, then the rest as written.
+        for (i, s) in stages.enumerated() where s is DecodeStage || s is VideoStage {
+            if let j = stages[..<i].firstIndex(where: { !($0 is DecodeStage || $0 is VideoStage) }) {
+                throw reader(i).fail(nil, "must come before \(stages[j].kind): decode and video are where items come from")
+            }
+            if stages[..<i].contains(where: { $0.kind == s.kind }) { throw reader(i).fail(nil, "appears twice") }
+        }
         var flow = Flow()
         var flows: [Flow] = []
         for (i, s) in stages.enumerated() {
-            let entry = file.stages[i]
-            let r = ParameterReader(file: file.path, entry: entry)
-            if (s is DecodeStage || s is VideoStage), let j = stages[..<i].firstIndex(where: { !($0 is DecodeStage || $0 is VideoStage) }) {
-                throw r.fail(nil, "must come before \(stages[j].kind): decode and video are where items come from")
-            }
-            if i > 0, stages[..<i].contains(where: { $0.kind == s.kind && (s is DecodeStage || s is VideoStage) }) {
-                throw r.fail(nil, "appears twice")
-            }
-            do { try s.check(&flow) } catch let e as ParameterError { throw r.fail(e) }
+            do { try s.check(&flow) } catch let e as ParameterError { throw reader(i).fail(e) }
             flows.append(flow)
         }
         guard stages.contains(where: { $0 is DecodeStage }) || stages.contains(where: { $0 is VideoStage }) else {

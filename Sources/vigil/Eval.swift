@@ -6,6 +6,7 @@ import ImageIO
 import Jobs
 import Reports
 import Inference
+import Pipelines
 import Zoo
 
 struct Eval: ParsableCommand {
@@ -71,8 +72,8 @@ struct Eval: ParsableCommand {
                 data = t
             default: data = source.test ?? source.validation ?? source.train
             }
-            // File datasets: one replica per worker; in-memory data: one model, threaded kernels.
-            for _ in 0..<(inMemory ? 1 : threads) {
+            // In-memory data: this model with threaded kernels; files: the classify pipeline.
+            do {  // one copy for the labels; the pipeline loads its own per worker
                 let m = try store.load(model)
                 m.network.fuseForInference()
                 replicas.append(m)
@@ -93,8 +94,7 @@ struct Eval: ParsableCommand {
         var metrics = ClassificationMetrics(classes: data.classes)
         var wrong: [(path: String, truth: String, predicted: String, score: Float)] = []
         var failed: [String] = []
-        var job = ClassifyJob(replicas: replicas, files: files)
-        job.topK = max(topK, 1)
+        let k = max(topK, 1)
         do {
             let bar = ProgressBar(total: files.count, label: "eval")
             let record: (Classification) throws -> Void = { c in
@@ -105,9 +105,22 @@ struct Eval: ParsableCommand {
                 if predicted != truth { wrong.append((c.path, data.classes[truth], best.label, best.score)) }
             }
             if inMemory {
-                try DatasetClassifier.run(model: replicas[0], data: data, topK: job.topK, threads: threads, progress: bar, report: record)
+                try DatasetClassifier.run(model: replicas[0], data: data, topK: k, threads: threads, progress: bar, report: record)
             } else {
-                try job.run(progress: bar, report: record)
+                // Files go through the built-in classify pipeline, as `vigil classify` runs it.
+                var file = try PipelineFile.parse(BuiltinPipelines.classify, path: "classify (built in)")
+                file.set("classify", "model", model)
+                file.set("classify", "top_k", String(k))
+                file.stages.removeAll { $0.kind == "write" }
+                let sink = CallbackSink { item in
+                    try record(Classification(path: item.source, top: item.top, error: item.error))
+                    bar.advance()
+                }
+                let plan = try Plan(file: file, environment: StageEnvironment(store: store, outputDirectory: ".", baseDirectories: [""],
+                                                                            workers: threads, resume: false, planOnly: false), extraSinks: [sink])
+                let run = PipelineRun(plan: plan)
+                run.progress = false
+                _ = try run.run(files: files)
             }
             bar.finish()
         } catch {

@@ -151,8 +151,8 @@ struct PipelineCommand: ParsableCommand {
                 printError("vigil pipeline: \(error)")
                 throw ExitCode.jobFailed
             }
-            printError(String(format: "%@: %d items (%d from %d videos) in %.1f s (%.1f items/s), %d failed; outputs in %@",
-                              file.name, summary.items, summary.videos > 0 ? summary.items : 0, summary.videos, summary.seconds,
+            printError(String(format: "%@: %d items (%d frames from %d videos) in %.1f s (%.1f items/s), %d failed; outputs in %@",
+                              file.name, summary.items, summary.frames, summary.videos, summary.seconds,
                               Double(summary.items) / max(summary.seconds, 1e-9), summary.failed, plan.environment.outputDirectory))
             if summary.failed > 0 || summary.previousFailures > 0 { throw ExitCode.failure }
         }
