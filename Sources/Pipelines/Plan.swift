@@ -121,7 +121,8 @@ public final class Plan {
             modelBytes += c.bytes
             if let inp = out.input { largestInput = max(largestInput, inp.size * inp.size * inp.channels * 4) }
             if let m = (s as? ModelInputProvider)?.modelInput { largestInput = max(largestInput, m.sliceCount * 4) }
-            lines.append(String(format: "%2d. %-10@ %@", i + 1, s.kind, s.summary))
+            lines.append(String(format: "%2d. ", i + 1) + s.kind.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + s.summary)
+            if let sh = s.shapes { lines.append("      " + sh) }
             lines.append("      in:  \(flow)")
             lines.append("      out: \(out)" + (c.flops > 0 ? String(format: "    %.3f GFLOPs per %@", c.flops / 1e9, out.regionsLabelled && !(flow.regionsLabelled) ? "region" : "image") : ""))
             flow = out

@@ -97,6 +97,8 @@ public protocol Stage: AnyObject {
     var cost: (flops: Double, bytes: Int) { get }
     /// One line on what it does with its parameters.
     var summary: String { get }
+    /// For `--dry-run`: the network's input and output shapes, for stages that run one.
+    var shapes: String? { get }
 }
 
 /// A stage that receives every item once, in input order, on one thread (record writers).
@@ -110,6 +112,7 @@ public protocol SinkStage: Stage {
 
 extension Stage {
     public var cost: (flops: Double, bytes: Int) { (0, 0) }
+    public var shapes: String? { nil }
     public func process(_ items: inout [PipelineItem], worker: Int) throws {}
 }
 

@@ -39,7 +39,7 @@ public final class AnnotateStage: Stage {
             try Check.range(p.alpha, "alpha", 0...1)
         } catch let e as ParameterError { throw r.fail(e) }
         relativeFolder = p.dir ?? "annotated"
-        folder = env.outputPath(relativeFolder)
+        folder = (env.outputPath(relativeFolder) as NSString).standardizingPath
         format = p.format ?? "jpg"
         quality = p.quality ?? 90
         drawHeatmap = p.heatmap ?? true
@@ -73,7 +73,7 @@ public final class AnnotateStage: Stage {
             if let h = item.heatmap, drawHeatmap { caption.append(h.title) }
             if let t = item.timestamp { caption.insert(String(format: "t = %.2f s", t), at: 0) }
             if !caption.isEmpty { Annotator.caption(&canvas, lines: caption) }
-            let rel = relativeFolder + "/" + item.stem + "." + format
+            let rel = ((relativeFolder as NSString).appendingPathComponent(item.stem + "." + format) as NSString).standardizingPath
             let path = folder + "/" + item.stem + "." + format
             do {
                 try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

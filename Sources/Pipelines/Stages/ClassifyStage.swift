@@ -50,6 +50,7 @@ public final class ClassifyStage: Stage {
     }
 
     public var cost: (flops: Double, bytes: Int) { (replicas.flops, replicas.bytes) }
+    public var shapes: String? { replicas.shapes() }
 
     public func check(_ flow: inout Flow) throws {
         guard flow.image || flow.input != nil else { throw ParameterError(nil, "needs an image: put decode (or video) before it") }

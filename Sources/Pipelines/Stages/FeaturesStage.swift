@@ -43,6 +43,7 @@ public final class FeaturesStage: Stage {
     public var summary: String { "\(replicas.card.architecture) (\(replicas.name)) layer \(layer), pool \(pool)" + (l2 ? ", L2-normalised" : "") }
 
     public var cost: (flops: Double, bytes: Int) { (replicas.flops, replicas.bytes) }
+    public var shapes: String? { replicas.shapes(upTo: layer) + " → pooled (N, D)" }
 
     public func check(_ flow: inout Flow) throws {
         guard flow.image || flow.input != nil else { throw ParameterError(nil, "needs an image: put decode (or video) before it") }

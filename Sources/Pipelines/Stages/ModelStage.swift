@@ -24,6 +24,15 @@ final class Replicas {
     var bytes: Int { models[0].parameterBytes }
     var name: String { spec }
 
+    /// "(N, 224, 224, 3) → (N, 1000)": the network's input and its output (or `layer`'s).
+    func shapes(upTo layer: String? = nil) -> String {
+        let inp = input
+        let profile = Profile.of(models[0])
+        let row = layer.flatMap { l in profile.rows.last { $0.name == l } } ?? profile.rows.last
+        let out = row.map { r in "(N, " + (1..<r.output.rank).map { String(r.output[$0]) }.joined(separator: ", ") + ")" } ?? "?"
+        return "network (N, \(inp.size), \(inp.size), \(inp.channels)) → \(out)"
+    }
+
     /// Network inputs of the given items: their `input` when a preprocess stage made one
     /// (already checked to fit), else the image prepared as the model's card says.
     /// Returns the batch and, per row, the item index; items without pixels are skipped.
