@@ -58,11 +58,23 @@ final class PipelineCommandTests: XCTestCase {
         try Data("not an image".utf8).write(to: URL(fileURLWithPath: dir + "/in/notes.txt"))
         // 2 s at 10 fps: a red square at (60, 60) for the first second, at (180, 80) after.
         let haveVideo = try ffmpeg(["-f", "lavfi", "-i", "color=c=0x707070:s=320x240:d=2:r=10,drawbox=x=60:y=60:w=50:h=50:color=0xD02020:t=fill:enable='lt(t,1)',drawbox=x=180:y=80:w=40:h=40:color=0xD02020:t=fill:enable='gte(t,1)'",
-                                    "-pix_fmt", "yuv420p", "-c:v", "mpeg4", "-q:v", "2", dir + "/in/clip.mp4"])
+                                    "-pix_fmt", "yuv420p", "-c:v", "mpeg4", "-q:v", "2", "-movflags", "+faststart", dir + "/in/clip.mp4"])
+        if haveVideo {  // the first half of the clip's bytes: frames, then an error record
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/in/clip.mp4"))
+            try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir + "/in/sub/cut.mp4"))
+        }
         let out = dir + "/out"
         let r = try runVigil(["pipeline", "run", repo + "/pipelines/sign-candidates.yaml", dir + "/in", "--out", out, "--threads", "2"])
         XCTAssertEqual(r.status, 1, "two files are broken: \(r.stderr)")
-        let records = try jsonl(out + "/candidates.jsonl")
+        let all = try jsonl(out + "/candidates.jsonl")
+        let records = all.filter { $0["path"] as? String != "sub/cut.mp4" }
+        if haveVideo {
+            let cut = all.filter { $0["path"] as? String == "sub/cut.mp4" }
+            XCTAssertGreaterThanOrEqual(cut.count, 2, "some frames, then the error")
+            XCTAssertEqual(cut.last?["status"] as? String, "error")
+            XCTAssertTrue((cut.last?["error"] as? String ?? "").contains("cut.mp4"), "\(cut.last ?? [:])")
+            XCTAssertEqual(cut.first?["status"] as? String, "ok")
+        }
         let paths = records.map { $0["path"] as! String }
         let expected = ["a.png", "broken.png"] + (haveVideo ? Array(repeating: "clip.mp4", count: 4) : []) + ["notes.txt", "sub/b.png"]
         XCTAssertEqual(paths, expected, "input order, one record per image and per sampled frame")
