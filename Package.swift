@@ -91,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Pipelines", "Jobs", "Reports", "Inference", "Training", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Pipelines", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import Kernels
 import Zoo
 
 @main
@@ -24,6 +26,7 @@ extension Vigil {
     /// time; with mmap off (M_MMAP_MAX = 0) and a high trim threshold they come from the heap
     /// and a freed buffer is reused at once.
     static func main() {
+        useTheCPUsBLASKernels()
         #if canImport(Glibc)
         // mallopt is not in Swift's Glibc module; look it up (glibc: M_TRIM_THRESHOLD −1,
         // M_MMAP_MAX −4). A refusal leaves glibc's defaults, which also work.
@@ -34,6 +37,30 @@ extension Vigil {
         }
         #endif
         main(nil)
+    }
+}
+
+extension Vigil {
+    /// OpenBLAS chose its kernels when it loaded; when they are weaker than the CPU allows (an
+    /// unrecognised CPU model falls back to SSE3 code), start again with `OPENBLAS_CORETYPE`
+    /// naming the right ones. A user's own `OPENBLAS_CORETYPE` is always kept (some machines set
+    /// it on purpose), and the restart happens at most once.
+    static func useTheCPUsBLASKernels() {
+        #if os(Linux)
+        // Only commands that run networks pay for the restart (a few tens of milliseconds).
+        let args = CommandLine.arguments.dropFirst()
+        guard let command = args.first, ["classify", "features", "explain", "eval", "train", "finetune", "pipeline"].contains(command),
+              !(command == "pipeline" && !args.contains("run")) else { return }
+        let env = ProcessInfo.processInfo.environment
+        guard env["OPENBLAS_CORETYPE"] == nil, env["VIGIL_BLAS_RESTARTED"] == nil,
+              let core = BLASCore.suggestion(current: BLASCore.name, cpuFlags: BLASCore.cpuFlags()) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("VIGIL_BLAS_RESTARTED", "1", 1)
+        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", argv)
+        // Still here: the restart failed; go on with the kernels already loaded.
+        unsetenv("OPENBLAS_CORETYPE")
+        #endif
     }
 }
 

@@ -1,5 +1,6 @@
 import XCTest
 @testable import TensorCore
+import Kernels
 
 final class SeededRNGTests: XCTestCase {
     func testReproducibleAndWellDistributed() {
@@ -22,5 +23,20 @@ final class SeededRNGTests: XCTestCase {
             // About 68.3 % within one standard deviation.
             XCTAssertEqual(Float(normals.filter { abs($0) < 1 }.count) / Float(normals.count), 0.683, accuracy: 0.01)
         }
+    }
+}
+
+/// Which OpenBLAS kernels to ask for, from the CPU's flags.
+final class BLASCoreTests: XCTestCase {
+    func testSuggestsTheKernelsTheCPUAllows() {
+        let avx512: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"]
+        XCTAssertEqual(BLASCore.suggestion(current: "Prescott", cpuFlags: avx512), "SkylakeX")
+        XCTAssertEqual(BLASCore.suggestion(current: "Zen", cpuFlags: avx512), "SkylakeX", "an AVX-512 CPU runs AVX-512 code")
+        XCTAssertEqual(BLASCore.suggestion(current: "Prescott", cpuFlags: avx512.union(["avx512_bf16"])), "Cooperlake")
+        XCTAssertNil(BLASCore.suggestion(current: "SkylakeX", cpuFlags: avx512))
+        XCTAssertEqual(BLASCore.suggestion(current: "Sandybridge", cpuFlags: ["avx", "avx2", "fma"]), "Haswell")
+        XCTAssertNil(BLASCore.suggestion(current: "Zen", cpuFlags: ["avx", "avx2", "fma"]))
+        XCTAssertNil(BLASCore.suggestion(current: "Prescott", cpuFlags: ["sse3"]), "nothing better to ask for")
+        XCTAssertFalse(BLASCore.name.isEmpty)
     }
 }
