@@ -80,18 +80,20 @@ let package = Package(
         ),
         // Boxes, NMS, tile merging and colour/shape region proposals.
         .target(name: "Detection", dependencies: ["ImageIO"]),
+        // Anomaly detection from good parts only: PatchCore memory banks, coresets, the autoencoder, thresholds, AUROC.
+        .target(name: "Anomaly", dependencies: ["Inference", "Detection", "Zoo", "Layers", "Optim", "Kernels", "Checkpoint", "Augment", "TensorCore", "ImageIO"]),
         // Checked YAML stage graphs over images and video: file → plan → stages → records and pictures.
         .target(
             name: "Pipelines",
             dependencies: [
-                "Inference", "Reports", "Jobs", "Detection", "Video", "Augment", "Zoo", "Checkpoint", "Layers", "TensorCore", "ImageIO",
+                "Inference", "Reports", "Jobs", "Detection", "Anomaly", "Video", "Augment", "Zoo", "Checkpoint", "Layers", "TensorCore", "ImageIO",
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Pipelines", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Pipelines", "Anomaly", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -109,6 +111,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
+        .testTarget(name: "AnomalyTests", dependencies: ["Anomaly", "Datasets", "Zoo", "Inference", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Inference", "Zoo", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),

@@ -306,3 +306,17 @@ public enum ColorProposals {
         return blobs
     }
 }
+
+/// Boxes around the connected regions of a binary mask (anomaly maps above their threshold).
+public enum MaskRegions {
+    /// The 8-connected components of `mask` (non-zero = on, `width × height`, row-major) with at
+    /// least `minArea` pixels: box (exclusive far edges) and pixel count, largest first.
+    public static func boxes(_ mask: [UInt8], width: Int, height: Int, minArea: Int = 1) -> [(box: Box, pixels: Int)] {
+        precondition(mask.count == width * height, "mask size")
+        guard width > 0 && height > 0 else { return [] }
+        let blobs = mask.withUnsafeBufferPointer { ColorProposals.label($0, $0, width, height) }
+        return blobs.filter { Int($0.count) >= minArea }
+            .map { (Box(x0: Double($0.minX), y0: Double($0.minY), x1: Double($0.maxX + 1), y1: Double($0.maxY + 1)), Int($0.count)) }
+            .sorted { $0.pixels > $1.pixels }
+    }
+}

@@ -45,3 +45,27 @@ extension Model {
         return found ? out : nil
     }
 }
+
+extension Model {
+    /// One inference pass that returns the outputs of several layers (full dotted names from
+    /// `featureLayerNames`), stopping after the last of them. Missing names are absent.
+    public func forward(_ x: Tensor, capturing layers: Set<String>, context: Context) -> [String: Tensor] {
+        var out: [String: Tensor] = [:]
+        func run(_ seq: Sequential, _ prefix: String, _ input: Tensor) -> Tensor {
+            var h = input
+            for l in seq.layers {
+                if out.count == layers.count { return h }
+                let name = prefix.isEmpty ? l.name : (l.name.isEmpty ? prefix : prefix + "." + l.name)
+                if let s = l as? Sequential, layers.contains(where: { $0.hasPrefix(name + ".") }) {
+                    h = run(s, name, h)
+                } else {
+                    h = l.forward(h, context: context, training: false)
+                }
+                if layers.contains(name) { out[name] = h }
+            }
+            return h
+        }
+        _ = run(network, "", x)
+        return out
+    }
+}
