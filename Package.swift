@@ -80,8 +80,10 @@ let package = Package(
         ),
         // Boxes, NMS, tile merging and colour/shape region proposals.
         .target(name: "Detection", dependencies: ["ImageIO"]),
+        // Procedural industrial surfaces with defects and masks, written in the MVTec AD layout.
+        .target(name: "Synth", dependencies: ["ImageIO", "TensorCore"]),
         // Anomaly detection from good parts only: PatchCore memory banks, coresets, the autoencoder, thresholds, AUROC.
-        .target(name: "Anomaly", dependencies: ["Inference", "Detection", "Zoo", "Layers", "Optim", "Kernels", "Checkpoint", "Augment", "TensorCore", "ImageIO"]),
+        .target(name: "Anomaly", dependencies: ["Inference", "Datasets", "Detection", "Zoo", "Layers", "Optim", "Kernels", "Checkpoint", "Augment", "TensorCore", "ImageIO"]),
         // Checked YAML stage graphs over images and video: file → plan → stages → records and pictures.
         .target(
             name: "Pipelines",
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Pipelines", "Anomaly", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Pipelines", "Anomaly", "Synth", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,6 +113,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
+        .testTarget(name: "SynthTests", dependencies: ["Synth", "ImageIO", "TensorCore"]),
         .testTarget(name: "AnomalyTests", dependencies: ["Anomaly", "Datasets", "Zoo", "Inference", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Inference", "Zoo", "Checkpoint", "ImageIO", "TensorCore"]),

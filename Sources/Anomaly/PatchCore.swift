@@ -19,9 +19,9 @@ public final class PatchCore {
         public var layers: [String] = []
         public var inputSize = 224
         /// The memory bank's size budget in megabytes (floats of `dim` values per patch).
-        public var memoryMB = 4.0
+        public var memoryMB = 2.0
         /// Random-projection width for coreset distances.
-        public var projection = 64
+        public var projection = 32
         public var blurSigma = 4.0
         public var seed: UInt64 = 0
         public init() {}

@@ -2,7 +2,7 @@
 /// the files shipped under `pipelines/` (a test keeps them equal), so the commands work
 /// wherever the binary is.
 public enum BuiltinPipelines {
-    public static let all: [(name: String, text: String)] = [("classify", classify), ("features", features), ("explain", explain)]
+    public static let all: [(name: String, text: String)] = [("classify", classify), ("features", features), ("explain", explain), ("anomaly", anomaly)]
 
     public static func text(_ name: String) -> String? { all.first { $0.name == name }?.text }
 
@@ -49,4 +49,18 @@ outputs: {dir: explain}
 
 """
 
+    public static let anomaly = """
+# What `vigil anomaly score` runs: an anomaly model fitted on good parts scores each image,
+# draws its anomaly map and defect boxes, and records score and OK/NG verdict.
+version: 1
+name: anomaly
+description: Anomaly score, OK/NG verdict, heat map and defect boxes per part (vigil anomaly score)
+stages:
+  - decode: {}
+  - anomaly: {model: models/surfaces-patchcore.safetensors, min_area: 16}
+  - annotate: {dir: ., format: jpg, alpha: 0.5}
+  - write: {format: jsonl, path: records.jsonl}
+outputs: {dir: anomaly}
+
+"""
 }

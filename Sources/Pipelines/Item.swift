@@ -24,6 +24,9 @@ public struct PipelineItem {
     public var regions: [Region] = []
     /// A map over the image in [0, 1] (`explain`, anomaly scores).
     public var heatmap: HeatMap?
+    /// Anomaly score and the threshold it is judged against (`anomaly`): NG when above.
+    public var anomalyScore: Float?
+    public var anomalyThreshold: Float?
     /// Why the item failed; later stages skip it and the records say so.
     public var error: String?
     /// Files written for this item (annotated images), relative to the output folder.

@@ -22,6 +22,7 @@ public final class Plan {
         ("classify", "a classifier on the whole image (top-k), or on every region's crop"),
         ("features", "a feature vector from any layer, pooled"),
         ("explain", "Grad-CAM heat map of where the classifier looked"),
+        ("anomaly", "anomaly score, OK/NG verdict, map and defect boxes from a model fitted on good parts"),
         ("filter", "keep regions by score, class and size (also: threshold)"),
         ("nms", "non-maximum suppression of overlapping boxes, per class"),
         ("merge", "same-class tile regions that touch become one box"),
@@ -54,7 +55,8 @@ public final class Plan {
             case "merge": s = try MergeStage(r)
             case "annotate": s = try AnnotateStage(r, env: env)
             case "write": s = try WriteStage(r, env: env)
-            case "detect", "anomaly":
+            case "anomaly": s = try AnomalyStage(r, env: env)
+            case "detect":
                 throw PipelineError(file: file.path, line: entry.line, key: entry.keyPath,
                                     reason: "this Vigil has no \(entry.kind) models yet (stages: \(Self.stageKinds.map(\.0).joined(separator: ", ")))")
             default:
@@ -91,7 +93,7 @@ public final class Plan {
                                 reason: "the pipeline writes nothing: end with write (records) or annotate (images)")
         }
         // JPEGs may decode at a reduced DCT scale when only a network input is ever made from them.
-        let needsPixels = stages.contains { $0 is TileStage || $0 is ProposeStage || $0 is AnnotateStage || $0 is ExplainStage }
+        let needsPixels = stages.contains { $0 is TileStage || $0 is ProposeStage || $0 is AnnotateStage || $0 is ExplainStage || $0 is AnomalyStage }
         if !needsPixels, let decode = stages.first(where: { $0 is DecodeStage }) as? DecodeStage {
             let first = stages.lazy.compactMap { s -> ModelInputProvider? in s as? ModelInputProvider }.first
             if let input = first?.modelInput { decode.reduce(for: input.decodeOptions) }

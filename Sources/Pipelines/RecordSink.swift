@@ -14,7 +14,7 @@ import Jobs
 /// cut between its rows), and their keys are reported in `done`.
 final class RecordSink {
     static let csvColumns = ["path", "frame", "timestamp", "status", "error", "width", "height", "label", "class", "score",
-                             "x0", "y0", "x1", "y1", "origin", "top_label", "top_score", "outputs"]
+                             "x0", "y0", "x1", "y1", "origin", "top_label", "top_score", "anomaly_score", "verdict", "outputs"]
 
     let format: String
     let destination: String?
@@ -98,6 +98,9 @@ final class RecordSink {
         f.append("\"status\":\"\(item.ok ? "ok" : "error")\"")
         f.append("\"error\":" + (item.error.map(j) ?? "null"))
         f.append("\"width\":\(item.width),\"height\":\(item.height)")
+        if let s = item.anomalyScore, let t = item.anomalyThreshold {
+            f.append("\"anomaly_score\":\(Self.num(Double(s), 6)),\"threshold\":\(Self.num(Double(t), 6)),\"verdict\":\"\(s > t ? "NG" : "OK")\"")
+        }
         if !item.top.isEmpty {
             f.append("\"top\":[" + item.top.map { "{\"index\":\($0.index),\"label\":\(j($0.label)),\"score\":\(Self.num(Double($0.score), 6))}" }.joined(separator: ",") + "]")
         }
@@ -120,7 +123,10 @@ final class RecordSink {
         let e = RecordWriter.csvEscape
         let head = [e(item.source), item.frame.map(String.init) ?? "", item.timestamp.map { Self.num($0, 3) } ?? "",
                     item.ok ? "ok" : "error", e(item.error ?? ""), String(item.width), String(item.height)]
-        let tail = [e(item.top.first?.label ?? ""), item.top.first.map { Self.num(Double($0.score), 6) } ?? "", e(item.outputs.joined(separator: ";"))]
+        var verdict = ""
+        if let s = item.anomalyScore, let t = item.anomalyThreshold { verdict = s > t ? "NG" : "OK" }
+        let tail = [e(item.top.first?.label ?? ""), item.top.first.map { Self.num(Double($0.score), 6) } ?? "",
+                    item.anomalyScore.map { Self.num(Double($0), 6) } ?? "", verdict, e(item.outputs.joined(separator: ";"))]
         if item.regions.isEmpty { return (head + Array(repeating: "", count: 8) + tail).joined(separator: ",") + "\n" }
         return item.regions.map { r in
             (head + [e(r.label ?? ""), r.classIndex.map(String.init) ?? "", Self.num(Double(r.score), 6),

@@ -16,6 +16,8 @@ public struct Flow: CustomStringConvertible {
     /// Feature width, when known.
     public var features: Int?
     public var heatmap = false
+    /// Items carry an anomaly score and verdict.
+    public var anomaly = false
     /// Top-k of the last whole-image classifier (for records).
     public var topK = 0
 
@@ -29,6 +31,7 @@ public struct Flow: CustomStringConvertible {
         if classification { parts.append("top-\(topK) classes") }
         if let f = features { parts.append("features (1, \(f))") }
         if heatmap { parts.append("heat map") }
+        if anomaly { parts.append("anomaly score, OK/NG") }
         return parts.isEmpty ? "—" : parts.joined(separator: ", ")
     }
 }

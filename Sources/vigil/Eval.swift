@@ -23,11 +23,19 @@ struct Eval: ParsableCommand {
         With --out DIR: summary.json (for scripts), per_class.csv, confusion.csv, confusion.png \
         (a heat map with class names, rows normalised) and worst.csv (the misclassified files \
         the model was surest about).
+
+        --task anomaly measures an anomaly model (vigil anomaly fit) on an MVTec AD folder \
+        (test/good, test/<defect>, ground_truth/<defect>/*_mask.png) or good/ + defect folders: \
+        image-level AUROC, pixel-level AUROC (with masks), precision, recall and F1 at the \
+        model's saved threshold, per defect type; with --out: summary.json, scores.csv, roc.png.
         """
     )
 
     @Argument(help: "Class-subfolder folder, CSV/TSV label file, train/val/test folder, or IDX folder.")
     var dataset: String
+
+    @Option(help: "classify (a classifier on labelled images) or anomaly (an anomaly model on good/defective parts).")
+    var task = "classify"
 
     @Option(help: "Part to score: auto, train, val or test.")
     var split = "auto"
@@ -51,9 +59,14 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard ["auto", "train", "val", "test"].contains(split) else { throw ValidationError("--split must be auto, train, val or test") }
+        guard ["classify", "anomaly"].contains(task) else { throw ValidationError("--task must be classify or anomaly") }
     }
 
     func run() throws {
+        if task == "anomaly" {
+            try runJob("vigil eval") { try evaluateAnomaly(dataset: dataset, model: model, out: out, threads: threads, store: cache.store) }
+            return
+        }
         let store = cache.store
         var replicas: [Model] = []
         let data: any Dataset

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Synth
+
+struct SynthCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synth",
+        abstract: "Generate labelled data that cannot be downloaded: industrial surfaces with defects.",
+        subcommands: [Surfaces.self, Tiles.self]
+    )
+
+    struct Surfaces: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Render surfaces with scratches, pits, cracks, stains, dents and missing print, in the MVTec AD layout.",
+            discussion: """
+            Surfaces: \(SurfaceKind.allCases.map(\.rawValue).joined(separator: ", ")). Each surface \
+            is one product (one board design, one fabric, one wood species and finish, drawn from \
+            the seed), photographed many times: pose, lighting, exposure, colour temperature, blur, \
+            sensor noise and compression vary per image, so a model cannot key on the generator's \
+            shortcuts. A defective image is a good instance with the defect painted in, and its mask \
+            marks the changed pixels.
+
+            Writes OUT/<surface>/train/good/000.png…, test/good/…, test/<defect>/…, and \
+            ground_truth/<defect>/000_mask.png… — the MVTec AD layout that `vigil anomaly fit` and \
+            `vigil eval --task anomaly` read. The same seed writes the same files.
+
+            Example:
+              vigil synth surfaces --out data/surfaces --train 200 --test-good 40 --test-per-defect 10
+            """
+        )
+
+        @Option(help: "Output folder (one subfolder per surface).")
+        var out: String
+
+        @Option(help: "Surfaces, comma-separated (default: all).")
+        var kinds: String?
+
+        @Option(help: "Good training images per surface.")
+        var train = 100
+
+        @Option(help: "Good test images per surface.")
+        var testGood = 20
+
+        @Option(help: "Defective test images per surface and defect type.")
+        var testPerDefect = 10
+
+        @Option(help: "Image side in pixels.")
+        var size = 256
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+
+        func validate() throws {
+            guard size >= 32 && size <= 4096 else { throw ValidationError("--size must be in 32…4096") }
+            guard train >= 0 && testGood >= 0 && testPerDefect >= 0 else { throw ValidationError("counts must not be negative") }
+            if let k = kinds {
+                for name in k.split(separator: ",") where SurfaceKind(rawValue: String(name)) == nil {
+                    throw ValidationError("unknown surface \(name) (known: \(SurfaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+            }
+        }
+
+        func run() throws {
+            let chosen = kinds.map { $0.split(separator: ",").compactMap { SurfaceKind(rawValue: String($0)) } } ?? SurfaceKind.allCases
+            let started = Date()
+            try runJob("vigil synth surfaces") {
+                for k in chosen {
+                    try SurfaceSynth.writeMVTec(to: out, kinds: [k], trainGood: train, testGood: testGood, testPerDefect: testPerDefect, size: size, seed: seed)
+                    printError("\(k.rawValue): \(train) train, \(testGood) good and \(testPerDefect * k.defects.count) defective test images → \(out)/\(k.rawValue)")
+                }
+            }
+            printError(String(format: "done in %.1f s", Date().timeIntervalSince(started)))
+        }
+    }
+
+    struct Tiles: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Labelled defect tiles (crack, ok, pit, scratch, stain) as class folders, for a supervised tile classifier.",
+            discussion: """
+            Crops of defective surfaces centred near the defect, labelled with its type, and crops of \
+            good surfaces labelled ok, from several products of every surface. OUT/<label>/ is the \
+            class-folder layout vigil train and vigil finetune read.
+
+            Example:
+              vigil synth tiles --out data/tiles --per-class 120
+              vigil finetune data/tiles --from mobilenet_v2 --freeze backbone --out runs/tiles
+            """
+        )
+
+        @Option(help: "Output folder.")
+        var out: String
+
+        @Option(help: "Surfaces, comma-separated (default: all).")
+        var kinds: String?
+
+        @Option(help: "Tiles per label and surface.")
+        var perClass = 40
+
+        @Option(help: "Tile side in pixels.")
+        var tile = 64
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+
+        func validate() throws {
+            guard tile >= 16 && tile <= 256 else { throw ValidationError("--tile must be in 16…256") }
+            guard perClass >= 1 else { throw ValidationError("--per-class must be at least 1") }
+        }
+
+        func run() throws {
+            let chosen = kinds.map { $0.split(separator: ",").compactMap { SurfaceKind(rawValue: String($0)) } } ?? SurfaceKind.allCases
+            try runJob("vigil synth tiles") {
+                try SurfaceTiles.write(to: out, kinds: chosen, perClass: perClass, tile: tile, seed: seed)
+            }
+            printError("wrote \(SurfaceTiles.labels.count) labels × \(perClass) tiles × \(chosen.count) surfaces to \(out)/{\(SurfaceTiles.labels.joined(separator: ","))}")
+        }
+    }
+}
