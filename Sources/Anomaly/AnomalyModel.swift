@@ -29,7 +29,7 @@ public enum AnomalyModels {
     /// Reads an anomaly model file (PatchCore or autoencoder); backbones by zoo name come from `store`.
     public static func load(path: String, store: ModelStore) throws -> AnomalyModel {
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile.read(path: path) } catch { throw AnomalyError(path: path, reason: "\(error)") }
+        file = try SafeTensorsFile.read(path: path)  // its errors name the file
         guard file.metadata["format"] == "vigil-anomaly" else {
             throw AnomalyError(path: path, reason: "not an anomaly model (fit one with vigil anomaly fit)")
         }

@@ -57,7 +57,7 @@ name: anomaly
 description: Anomaly score, OK/NG verdict, heat map and defect boxes per part (vigil anomaly score)
 stages:
   - decode: {}
-  - anomaly: {model: models/surfaces-patchcore.safetensors, min_area: 16}
+  - anomaly: {model: ../models/anomaly/machined_metal.safetensors, min_area: 16}
   - annotate: {dir: ., format: jpg, alpha: 0.5}
   - write: {format: jsonl, path: records.jsonl}
 outputs: {dir: anomaly}

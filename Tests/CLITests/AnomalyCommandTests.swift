@@ -46,4 +46,24 @@ final class AnomalyCommandTests: XCTestCase {
         XCTAssertEqual(wrong.status, 2, wrong.stderr)
         XCTAssertEqual(try runVigil(["anomaly", "fit", cat, "--method", "magic", "--out", dir + "/x.safetensors"]).status, 64)
     }
+
+    /// A small PatchCore fit (the shipped models' command on fewer, smaller images) separates
+    /// defective generated parts from good ones.
+    func testSmallPatchCoreFitLearnsWhatGoodLooksLike() throws {
+        let cache = ProcessInfo.processInfo.environment["VIGIL_CACHE_DIR"] ?? (NSHomeDirectory() + "/.cache/vigil/models")
+        guard FileManager.default.fileExists(atPath: cache + "/mobilenet_v2.safetensors") else {
+            throw XCTSkip("SKIPPED: PatchCore needs the pretrained mobilenet_v2; run scripts/fetch-models.sh")
+        }
+        let dir = NSTemporaryDirectory() + "vigil-patchcore-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        XCTAssertEqual(try runVigil(["synth", "surfaces", "--out", dir, "--kinds", "painted_panel", "--train", "20", "--test-good", "6",
+                                     "--test-per-defect", "2", "--size", "128", "--seed", "1"]).status, 0)
+        let fit = try runVigil(["anomaly", "fit", dir + "/painted_panel", "--memory-mb", "0.25", "--input-size", "160", "--out", dir + "/pc.safetensors"])
+        XCTAssertEqual(fit.status, 0, fit.stderr)
+        let eval = try runVigil(["eval", "--task", "anomaly", dir + "/painted_panel", "--model", dir + "/pc.safetensors", "--out", dir + "/report"])
+        XCTAssertEqual(eval.status, 0, eval.stderr)
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report/summary.json"))) as! [String: Any]
+        XCTAssertGreaterThan(summary["imageAUROC"] as! Double, 0.8, eval.stdout)
+        XCTAssertGreaterThan(summary["pixelAUROC"] as! Double, 0.8, eval.stdout)
+    }
 }

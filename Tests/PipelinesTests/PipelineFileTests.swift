@@ -67,9 +67,11 @@ final class PipelineFileTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(files.count, 4)
         for f in files {
             let file = try PipelineFile.load(path: folder + "/" + f)
-            let usesZoo = file.stages.contains { ["classify", "features", "explain"].contains($0.kind) }
+            let usesZoo = file.stages.contains { ["classify", "features", "explain", "anomaly"].contains($0.kind) }
             if usesZoo && !hasWeights { continue }  // the pretrained weights come from scripts/fetch-models.sh
-            XCTAssertNoThrow(try Plan(file: file, environment: environment(dir)), f)
+            var env = environment(dir)
+            env.baseDirectories = [folder, ""]  // as vigil pipeline resolves paths: the file's folder first
+            XCTAssertNoThrow(try Plan(file: file, environment: env), f)
         }
     }
 
