@@ -50,7 +50,18 @@ public final class PipelineRun {
                 }
             }
         }
-        return out
+        // Inputs from different places with the same relative path (a/000.png, b/000.png) would
+        // share records and overwrite each other's annotated images: name those by the path given.
+        func entry(_ u: Unit) -> FileWalker.Entry { switch u { case .file(let e), .video(let e): return e } }
+        var seen: [String: Int] = [:]
+        for u in out { seen[entry(u).relativePath, default: 0] += 1 }
+        return out.map { u in
+            var e = entry(u)
+            guard seen[e.relativePath]! > 1 else { return u }
+            e.relativePath = e.path.hasPrefix("/") ? String(e.path.dropFirst()) : e.path
+            if case .video = u { return .video(e) }
+            return .file(e)
+        }
     }
 
     static func glob(_ pattern: String) -> [String] {

@@ -37,7 +37,7 @@ public enum Annotator {
     static func scale(_ c: Canvas) -> Int { max(1, min(c.width, c.height) / 300) }
 
     /// Blends a `(mapHeight, mapWidth)` map in [0, 1] over the canvas, bilinearly upsampled,
-    /// with opacity `alpha` × value^0.5 so that cold areas stay readable.
+    /// with opacity `alpha` × value, so that cold areas stay as they were.
     public static func overlay(_ c: inout Canvas, map: [Float], mapWidth mw: Int, mapHeight mh: Int, alpha: Double = 0.5) {
         precondition(map.count == mw * mh && mw > 0 && mh > 0, "heat map size")
         let w = c.width, h = c.height
@@ -53,7 +53,7 @@ public enum Annotator {
                 let bottom = Double(map[y1 * mw + x0]) * (1 - tx) + Double(map[y1 * mw + x1]) * tx
                 let v = min(1, max(0, top * (1 - ty) + bottom * ty))
                 let color = RGB.colormap(heatStops, v)
-                let a = alpha * v.squareRoot()
+                let a = alpha * v
                 let i = (y * w + x) * 3
                 px[i] = UInt8((Double(px[i]) * (1 - a) + Double(color.r) * a).rounded())
                 px[i + 1] = UInt8((Double(px[i + 1]) * (1 - a) + Double(color.g) * a).rounded())

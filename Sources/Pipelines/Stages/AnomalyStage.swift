@@ -5,7 +5,8 @@ import TensorCore
 
 /// `anomaly`: an anomaly model fitted on good parts (`vigil anomaly fit`) scores the image:
 /// a score, an OK/NG verdict against the model's threshold (or `threshold`), the anomaly map as
-/// a heat map, and a box around each connected region of the map above the threshold.
+/// a heat map, and a box around each connected region of the map above the threshold. Map and
+/// region scores are on one scale: value / (2 × threshold), capped at 1, so 0.5 is the threshold.
 ///
 /// ```yaml
 /// - anomaly: {model: models/surfaces-patchcore.safetensors, min_area: 30}
@@ -80,7 +81,8 @@ public final class AnomalyStage: Stage {
             items[i].regions = MaskRegions.boxes(mask, width: r.width, height: r.height, minArea: minArea).map { b in
                 var peak: Float = 0
                 for y in Int(b.box.y0)..<Int(b.box.y1) { for x in Int(b.box.x0)..<Int(b.box.x1) { peak = max(peak, r.map[y * r.width + x]) } }
-                return Region(box: b.box, origin: .detection, label: "defect", classIndex: 0, score: peak)
+                // On the heat map's scale: the threshold is 0.5, twice the threshold or more is 1.
+                return Region(box: b.box, origin: .detection, label: "defect", classIndex: 0, score: min(1, peak * scale))
             }
         }
     }
