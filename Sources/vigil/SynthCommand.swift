@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
+import ImageIO
 import Synth
 
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Generate labelled data that cannot be downloaded: industrial surfaces with defects.",
-        subcommands: [Surfaces.self, Tiles.self]
+        subcommands: [Surfaces.self, Tiles.self, Painted.self]
     )
 
     struct Surfaces: ParsableCommand {
@@ -113,6 +114,56 @@ struct SynthCommand: ParsableCommand {
                 try SurfaceTiles.write(to: out, kinds: chosen, perClass: perClass, tile: tile, seed: seed)
             }
             printError("wrote \(SurfaceTiles.labels.count) labels × \(perClass) tiles × \(chosen.count) surfaces to \(out)/{\(SurfaceTiles.labels.joined(separator: ","))}")
+        }
+    }
+
+    struct Painted: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Real photos of textures with defects painted on, as MVTec AD categories.",
+            discussion: """
+            Each PHOTO becomes a category OUT/<photo name>/: good crops from its left half for \
+            train/good, and good crops and crops with painted scratches, pits, cracks, stains, dents \
+            and missing texture (with masks) from its right half for test/, so no test crop \
+            overlaps a training crop. The defects' contrast follows the photo's own texture.
+
+            Example (scikit-image's brick, grass and gravel photos):
+              vigil synth painted brick.png grass.png gravel.png --out data/painted
+              vigil anomaly fit data/painted/brick --out brick.safetensors
+              vigil eval --task anomaly data/painted/brick --model brick.safetensors
+            """
+        )
+
+        @Argument(help: "Photos of textures (PNG or JPEG).")
+        var photos: [String]
+
+        @Option(help: "Output folder (one subfolder per photo).")
+        var out: String
+
+        @Option(help: "Crop side in pixels.")
+        var crop = 128
+
+        @Option(help: "Good training crops per photo.")
+        var train = 100
+
+        @Option(help: "Good test crops per photo.")
+        var testGood = 20
+
+        @Option(help: "Defective test crops per photo and defect type.")
+        var testPerDefect = 5
+
+        @Option(help: "Seed.")
+        var seed: UInt64 = 0
+
+        func run() throws {
+            try runJob("vigil synth painted") {
+                for p in photos {
+                    let image = try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: p)))).image
+                    let name = ((p as NSString).lastPathComponent as NSString).deletingPathExtension
+                    try SurfaceSynth.writePaintedMVTec(from: image, to: out + "/" + name, trainGood: train, testGood: testGood,
+                                                       testPerDefect: testPerDefect, crop: crop, seed: seed)
+                    printError("\(p): \(train) train, \(testGood) good and \(testPerDefect * DefectKind.allCases.count) painted test crops → \(out)/\(name)")
+                }
+            }
         }
     }
 }
