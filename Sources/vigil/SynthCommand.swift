@@ -121,10 +121,11 @@ struct SynthCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Real photos of textures with defects painted on, as MVTec AD categories.",
             discussion: """
-            Each PHOTO becomes a category OUT/<photo name>/: good crops from its left half for \
-            train/good, and good crops and crops with painted scratches, pits, cracks, stains, dents \
-            and missing texture (with masks) from its right half for test/, so no test crop \
-            overlaps a training crop. The defects' contrast follows the photo's own texture.
+            Each PHOTO becomes a category OUT/<photo name>/. The photo is cut into --crop blocks \
+            coloured like a checkerboard: good crops from one colour go to train/good; good crops \
+            and crops with painted scratches, pits, cracks, stains, dents and missing texture (with \
+            masks) from the other go to test/, so no test crop overlaps a training crop. Crops are \
+            turned and mirrored; the defects' contrast follows the photo's own texture.
 
             Example (scikit-image's brick, grass and gravel photos):
               vigil synth painted brick.png grass.png gravel.png --out data/painted
