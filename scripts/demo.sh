@@ -14,7 +14,8 @@ SAMPLES="$(dirname "$CACHE")/samples"
 .build/release/vigil explain "$SAMPLES" --out out/demo-explain
 echo "demo: heat maps over the photos in out/demo-explain/ (one JPEG per photo, records in explain.jsonl)"
 # Surface inspection from good parts only: a few generated machined-metal parts, good and
-# defective, through the shipped PatchCore model (pipelines/surface-defects.yaml).
-.build/release/vigil synth surfaces --out out/demo-parts --kinds machined_metal --train 0 --test-good 2 --test-per-defect 1 --seed 7
+# defective, through the shipped PatchCore model (pipelines/surface-defects.yaml). The model knows
+# the product that seed 1 draws, and these are held-out test parts of it.
+.build/release/vigil synth surfaces --out out/demo-parts --kinds machined_metal --train 0 --test-good 2 --test-per-defect 1 --seed 1
 .build/release/vigil pipeline run pipelines/surface-defects.yaml out/demo-parts/machined_metal/test --out out/demo-inspection
 echo "demo: OK/NG verdicts in out/demo-inspection/verdicts.jsonl, annotated parts in out/demo-inspection/annotated/"
