@@ -80,8 +80,10 @@ let package = Package(
         ),
         // Boxes, NMS, tile merging and colour/shape region proposals.
         .target(name: "Detection", dependencies: ["ImageIO"]),
-        // Procedural industrial surfaces with defects and masks, written in the MVTec AD layout.
-        .target(name: "Synth", dependencies: ["ImageIO", "TensorCore"]),
+        // Generators for data that cannot be downloaded: industrial surfaces with defects and masks
+        // (MVTec AD layout), defects painted on photos, road scenes with signs and boxes (COCO / YOLO).
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
+        .target(name: "Synth", dependencies: ["ImageIO", "TensorCore", "CFreeType"]),
         // Anomaly detection from good parts only: PatchCore memory banks, coresets, the autoencoder, thresholds, AUROC.
         .target(name: "Anomaly", dependencies: ["Inference", "Datasets", "Detection", "Zoo", "Layers", "Optim", "Kernels", "Checkpoint", "Augment", "TensorCore", "ImageIO"]),
         // Checked YAML stage graphs over images and video: file → plan → stages → records and pictures.

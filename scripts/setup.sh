@@ -3,7 +3,7 @@
 # Safe to run any number of times. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 
-PACKAGES=(libpng-dev libjpeg-dev libopenblas-dev zlib1g-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev pkg-config)
+PACKAGES=(libpng-dev libjpeg-dev libopenblas-dev zlib1g-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libfreetype-dev fonts-dejavu-core pkg-config)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
