@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
-        .testTarget(name: "ZooTests", dependencies: ["Zoo", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
+        .testTarget(name: "ZooTests", dependencies: ["Augment", "Zoo", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageIO"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ImageIO", "TensorCore", "Zoo"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Inference", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Augment", "Training", "Inference", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
         .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "ImageIO", "TensorCore", "Checkpoint"]),
     ],

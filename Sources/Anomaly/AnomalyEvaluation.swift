@@ -41,22 +41,22 @@ public enum AnomalyEvaluation {
         let samples = data.test
         guard !samples.isEmpty else { throw AnomalyError(path: data.root, reason: "no test images") }
         struct Scored { var score: Float?; var pixels: [Float]; var labels: [Bool]; var error: String? }
-        let pool = (0..<models.count).map { $0 }
-        let free = FreeList(pool)
-        let box = UnsafeModels(models)
+        let free = WorkerPool(models.count)
+        let box = ReadOnlyShared(models)
+        let contexts = ReadOnlyShared(models.map { _ in Context(threads: 1) })
         var scored: [Scored] = []
         orderedParallel(count: samples.count, threads: models.count, work: { i -> Scored in
             let w = free.take()
             defer { free.give(w) }
             let s = samples[i]
             do {
-                let img = try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: s.path)))).image
-                let r = box.models[w].score(img, context: Context(threads: 1))
+                let img = try ImageCodec.decode(fileAt: s.path).image
+                let r = box.value[w].score(img, context: contexts.value[w])
                 // Pixels on a stride that keeps about 128×128 samples per image.
                 let step = max(1, max(r.width, r.height) / 128)
                 var mask: [UInt8]? = nil
                 if let m = s.mask {
-                    let mi = try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: m)))).image.toGray8()
+                    let mi = try ImageCodec.decode(fileAt: m).image.toGray8()
                     guard mi.width == r.width && mi.height == r.height else {
                         return Scored(score: nil, pixels: [], labels: [], error: "\(m): mask is \(mi.width)×\(mi.height), image \(r.width)×\(r.height)")
                     }
@@ -73,7 +73,7 @@ public enum AnomalyEvaluation {
                 }
                 return Scored(score: r.score, pixels: px, labels: lb, error: nil)
             } catch {
-                return Scored(score: nil, pixels: [], labels: [], error: "\(s.path): \(error)")
+                return Scored(score: nil, pixels: [], labels: [], error: "\(error)")  // names the file
             }
         }, emit: { i, r in
             scored.append(r)
@@ -125,28 +125,4 @@ public enum AnomalyEvaluation {
                       seconds: Date().timeIntervalSince(started),
                       roc: AnomalyMetrics.roc(scores: scores, labels: labels).map { [$0.fpr, $0.tpr] }, scores: rows)
     }
-}
-
-/// Worker numbers handed out one at a time.
-final class FreeList: @unchecked Sendable {
-    private var free: [Int]
-    private let lock = NSCondition()
-    init(_ items: [Int]) { free = items }
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        while free.isEmpty { lock.wait() }
-        return free.removeLast()
-    }
-    func give(_ i: Int) {
-        lock.lock()
-        free.append(i)
-        lock.signal()
-        lock.unlock()
-    }
-}
-
-struct UnsafeModels: @unchecked Sendable {
-    let models: [AnomalyModel]
-    init(_ m: [AnomalyModel]) { models = m }
 }

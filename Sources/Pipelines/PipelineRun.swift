@@ -175,8 +175,8 @@ public final class PipelineRun {
         let batches = stride(from: 0, to: items.count, by: batchSize).map { $0..<min($0 + batchSize, items.count) }
         let workers = plan.environment.workers
         let pool = WorkerPool(workers)
-        let box = UnsafeSendable(items)
-        let stagesBox = UnsafeSendable(stages)
+        let box = ReadOnlyShared(items)
+        let stagesBox = ReadOnlyShared(stages)
         var failure: Error?
         orderedParallel(count: batches.count, threads: workers, window: 2 * workers, work: { b -> Result<[PipelineItem], Error> in
             let w = pool.take()
@@ -208,32 +208,4 @@ public final class PipelineRun {
         })
         if let failure { throw failure }
     }
-}
-
-/// Worker numbers handed to threads, one at a time each.
-final class WorkerPool: @unchecked Sendable {
-    private var free: [Int]
-    private let lock = NSCondition()
-
-    init(_ n: Int) { free = Array((0..<n).reversed()) }
-
-    func take() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        while free.isEmpty { lock.wait() }
-        return free.removeLast()
-    }
-
-    func give(_ w: Int) {
-        lock.lock()
-        free.append(w)
-        lock.signal()
-        lock.unlock()
-    }
-}
-
-/// Values read (never written) by several worker threads.
-struct UnsafeSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -99,15 +99,9 @@ struct AnomalyCommand: ParsableCommand {
                     if let d = try? AnomalyDataset.open(g), d.isMVTec { paths += d.train; continue }
                     paths += try FileWalker().files(under: g).map(\.path)
                 }
-                var images: [(String, Image)] = []
-                for p in paths {
-                    do { images.append((p, try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: p)))).image)) } catch {
-                        printError("skipped \(p): \(error)")
-                    }
-                }
-                var fitSet = images.map(\.1), valSet: [Image] = []
+                var fitSet = decodeImages(paths), valSet: [Image] = []
                 if let val {
-                    valSet = try FileWalker().files(under: val).compactMap { try? ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0.path)))).image }
+                    valSet = decodeImages(try FileWalker().files(under: val).map(\.path))
                 } else {
                     var rng = SeededRNG(seed: seed ^ 0x5A11)
                     var order = Array(fitSet.indices)
@@ -204,6 +198,16 @@ struct AnomalyCommand: ParsableCommand {
                 printError(String(format: "scored %d images in %.1f s (%.1f images/s), %d failed; annotated images and records.%@ in %@",
                                   s.items, s.seconds, Double(s.items) / max(s.seconds, 1e-9), s.failed, format, out))
             }
+        }
+    }
+}
+
+/// Decodes every file, reporting (and leaving out) the ones that do not decode.
+func decodeImages(_ paths: [String]) -> [Image] {
+    paths.compactMap { p in
+        do { return try ImageCodec.decode(fileAt: p).image } catch {
+            printError("skipped \(error)")  // the error names the file
+            return nil
         }
     }
 }

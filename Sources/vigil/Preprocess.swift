@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoint
+import Augment
 import Foundation
 import ImageIO
 import Jobs
@@ -30,7 +31,7 @@ struct PreprocessCommand: ParsableCommand {
     func run() throws {
         do {
             let m = try cache.store.load(model)
-            let pre = Preprocessor(m.card.preprocessing)
+            let pre = ModelInput(m.card.preprocessing)
             var values = [Float](repeating: 0, count: pre.sliceCount)
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))
             do {

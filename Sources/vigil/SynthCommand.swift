@@ -55,15 +55,11 @@ struct SynthCommand: ParsableCommand {
         func validate() throws {
             guard size >= 32 && size <= 4096 else { throw ValidationError("--size must be in 32…4096") }
             guard train >= 0 && testGood >= 0 && testPerDefect >= 0 else { throw ValidationError("counts must not be negative") }
-            if let k = kinds {
-                for name in k.split(separator: ",") where SurfaceKind(rawValue: String(name)) == nil {
-                    throw ValidationError("unknown surface \(name) (known: \(SurfaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
-                }
-            }
+            try checkSurfaceKinds(kinds)
         }
 
         func run() throws {
-            let chosen = kinds.map { $0.split(separator: ",").compactMap { SurfaceKind(rawValue: String($0)) } } ?? SurfaceKind.allCases
+            let chosen = surfaceKinds(kinds)
             let started = Date()
             try runJob("vigil synth surfaces") {
                 for k in chosen {
@@ -105,12 +101,13 @@ struct SynthCommand: ParsableCommand {
         var seed: UInt64 = 0
 
         func validate() throws {
+            try checkSurfaceKinds(kinds)
             guard tile >= 16 && tile <= 256 else { throw ValidationError("--tile must be in 16…256") }
             guard perClass >= 1 else { throw ValidationError("--per-class must be at least 1") }
         }
 
         func run() throws {
-            let chosen = kinds.map { $0.split(separator: ",").compactMap { SurfaceKind(rawValue: String($0)) } } ?? SurfaceKind.allCases
+            let chosen = surfaceKinds(kinds)
             try runJob("vigil synth tiles") {
                 try SurfaceTiles.write(to: out, kinds: chosen, perClass: perClass, tile: tile, seed: seed)
             }
@@ -159,7 +156,7 @@ struct SynthCommand: ParsableCommand {
         func run() throws {
             try runJob("vigil synth painted") {
                 for p in photos {
-                    let image = try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: p)))).image
+                    let image = try ImageCodec.decode(fileAt: p).image
                     let name = ((p as NSString).lastPathComponent as NSString).deletingPathExtension
                     try SurfaceSynth.writePaintedMVTec(from: image, to: out + "/" + name, trainGood: train, testGood: testGood,
                                                        testPerDefect: testPerDefect, crop: crop, seed: seed)
@@ -223,14 +220,7 @@ struct SynthCommand: ParsableCommand {
             let wh = size.split(separator: "x").compactMap { Int($0) }
             let chosen = classes.map { $0.split(separator: ",").compactMap { SignClass(rawValue: String($0)) } } ?? SignClass.allCases
             try runJob("vigil synth signs") {
-                var photos: [Image] = []
-                if let backgrounds {
-                    for e in try FileWalker().files(under: backgrounds) {
-                        do { photos.append(try ImageCodec.decode(try [UInt8](Data(contentsOf: URL(fileURLWithPath: e.path)))).image) } catch {
-                            printError("skipped background \(e.path): \(error)")
-                        }
-                    }
-                }
+                let photos = try backgrounds.map { decodeImages(try FileWalker().files(under: $0).map(\.path)) } ?? []
                 let started = Date()
                 let s = try SignScenes.writeDataset(to: URL(fileURLWithPath: out), scenes: scenes, seed: seed, size: (wh[0], wh[1]),
                                                     classes: chosen, format: SignScenes.DatasetFormat(rawValue: format)!, backgrounds: photos)
@@ -238,5 +228,16 @@ struct SynthCommand: ParsableCommand {
                                   Date().timeIntervalSince(started), s.boxesPerClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             }
         }
+    }
+}
+
+/// `--kinds a,b`: the surfaces named (all when nil).
+func surfaceKinds(_ list: String?) -> [SurfaceKind] {
+    list.map { $0.split(separator: ",").compactMap { SurfaceKind(rawValue: String($0)) } } ?? SurfaceKind.allCases
+}
+
+func checkSurfaceKinds(_ list: String?) throws {
+    for name in (list ?? "").split(separator: ",") where SurfaceKind(rawValue: String(name)) == nil {
+        throw ValidationError("unknown surface \(name) (known: \(SurfaceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
     }
 }

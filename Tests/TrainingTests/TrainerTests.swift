@@ -1,5 +1,6 @@
 import Checkpoint
 import Datasets
+import Augment
 import Foundation
 import ImageIO
 import Layers
@@ -227,7 +228,7 @@ final class EvaluationInputTests: XCTestCase {
         o.augment = "driving"  // the training chain is random; evaluation must not be
         let trainer = try Trainer(model: m, train: data, validation: nil, options: o, folder: dir + "/run", threads: 2)
         let loader = trainer.loader(data, chain: try trainer.chains().eval, shuffle: false)
-        let pre = Preprocessor(m.card.preprocessing)
+        let pre = ModelInput(m.card.preprocessing)
         var seen = 0
         try loader.forEachBatch(epoch: 0) { batch in
             for (row, i) in batch.indices.enumerated() {

@@ -1,4 +1,5 @@
 import XCTest
+import Augment
 import Checkpoint
 import ImageIO
 import Layers
@@ -32,7 +33,7 @@ final class ParityTests: XCTestCase {
         for fused in [false, true] {
             let model = try store.load(arch)
             if fused { model.network.fuseForInference() }
-            let pre = Preprocessor(model.card.preprocessing)
+            let pre = ModelInput(model.card.preprocessing)
             let ctx = Context(threads: 2)
             for (photo, expected) in golden.images.sorted(by: { $0.key < $1.key }) {
                 var x = Tensor([1, 224, 224, 3])

@@ -22,6 +22,8 @@ public final class AnomalyStage: Stage {
 
     public let kind = "anomaly"
     let models: [AnomalyModel]
+    /// One single-threaded context per worker, kept across batches (its scratch is reused).
+    let contexts: [Context]
     let spec: String
     public let threshold: Float
     let minArea: Int
@@ -37,6 +39,7 @@ public final class AnomalyStage: Stage {
         do { models = try (0..<(env.planOnly ? 1 : env.workers)).map { _ in try AnomalyModels.load(path: path, store: env.store) } } catch {
             throw r.fail("model", "\(error)")
         }
+        contexts = models.map { _ in Context(threads: 1) }
         self.spec = spec
         threshold = p.threshold.map(Float.init) ?? models[0].threshold
         minArea = p.min_area ?? 16
@@ -58,8 +61,7 @@ public final class AnomalyStage: Stage {
     }
 
     public func process(_ items: inout [PipelineItem], worker: Int) throws {
-        let model = models[worker]
-        let ctx = Context(threads: 1)
+        let model = models[worker], ctx = contexts[worker]
         for i in items.indices where items[i].ok {
             guard let image = items[i].image else { continue }
             let r = model.score(image, context: ctx)

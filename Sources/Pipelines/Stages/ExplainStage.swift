@@ -25,6 +25,8 @@ public final class ExplainStage: Stage {
     let layerName: String?
     let className: String?
     var cams: [GradCAM] = []
+    /// One single-threaded context per worker, kept across batches.
+    var contexts: [Context] = []
     var classIndex: Int?
     let reader: ParameterReader
     let env: StageEnvironment
@@ -46,6 +48,7 @@ public final class ExplainStage: Stage {
         let models: [Model]
         do { models = try env.loadReplicas(s, fuse: false) } catch { throw reader.fail("model", "\(error)") }
         do { cams = try models.map { try GradCAM(model: $0, layer: layerName) } } catch { throw reader.fail("layer", "\(error)") }
+        contexts = cams.map { _ in Context(threads: 1) }
         if let name = className {
             guard let i = models[0].card.labels.firstIndex(of: name) else {
                 let some = models[0].card.labels.prefix(12).joined(separator: ", ")
@@ -73,7 +76,7 @@ public final class ExplainStage: Stage {
     public func process(_ items: inout [PipelineItem], worker: Int) throws {
         let cam = cams[worker]
         let input = ModelInput(cam.model.card.preprocessing)
-        let ctx = Context(threads: 1)
+        let ctx = contexts[worker]
         for i in items.indices where items[i].ok {
             guard let image = items[i].image else { continue }
             var x = Tensor(uninitialized: [1, input.size, input.size, input.channels])
