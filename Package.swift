@@ -76,10 +76,10 @@ let package = Package(
         // The run loop: trainer, fine-tuning, frozen prefixes, feature cache, state and curves.
         .target(
             name: "Training",
-            dependencies: ["Inference", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets"]
+            dependencies: ["Inference", "Detection", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets"]
         ),
         // Boxes, NMS, tile merging and colour/shape region proposals.
-        .target(name: "Detection", dependencies: ["ImageIO"]),
+        .target(name: "Detection", dependencies: ["ImageIO", "TensorCore", "Augment", "Zoo", "Layers"]),
         // Generators for data that cannot be downloaded: industrial surfaces with defects and masks
         // (MVTec AD layout), defects painted on photos, road scenes with signs and boxes (COCO / YOLO).
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev"])]),
@@ -97,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Pipelines", "Anomaly", "Synth", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets",
+                "Pipelines", "Anomaly", "Detection", "Synth", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ImageIO", "TensorCore"]),
         .testTarget(name: "AnomalyTests", dependencies: ["Anomaly", "Datasets", "Zoo", "Inference", "Checkpoint", "ImageIO", "TensorCore"]),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO"]),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO", "TensorCore"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Inference", "Zoo", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "ImageIO"]),

@@ -165,3 +165,18 @@ public enum Op: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension Op {
+    /// True for the geometric steps (crops, flips, rotations, warps): they move pixels, so
+    /// boxes or masks drawn on the image would no longer match. The photometric and
+    /// degradation steps keep every pixel where it is.
+    public var movesPixels: Bool {
+        switch self {
+        case .resize, .shorterSideCenterCrop, .randomResizedCrop, .padRandomCrop, .horizontalFlip, .verticalFlip,
+             .rotate, .rotate90, .affine, .perspective:
+            return true
+        default:
+            return false
+        }
+    }
+}

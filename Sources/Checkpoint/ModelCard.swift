@@ -77,7 +77,8 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// Final square side fed to the network.
     public var inputSize: Int
     /// "shorter_side": scale so the shorter side is `resizeTo`, then centre-crop `inputSize`;
-    /// "stretch": resize straight to `inputSize` × `inputSize`.
+    /// "stretch": resize straight to `inputSize` × `inputSize`; "longer_side" (detectors): scale
+    /// so the longer side is `resizeTo`, keep the aspect ratio, pad to a multiple of 16.
     public var resize: String
     public var resizeTo: Int
     /// Per-channel mean and std applied to values in [0, 1].

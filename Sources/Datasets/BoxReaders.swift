@@ -15,7 +15,8 @@ extension BoxDataset {
     /// - `bbox` is in continuous pixel coordinates already: the box is x…x+w, y…y+h.
     /// - Class indices are the categories sorted by id (COCO ids are sparse: 1…90 for COCO
     ///   itself); `classes` holds their names in that order.
-    /// - `file_name` is resolved against `images` when given, else the JSON's folder. An image
+    /// - `file_name` is resolved against `images` when given (or, when not there, the JSON's
+    ///   folder, as tools that write `images/x.jpg` into the name expect), else the JSON's folder. An image
     ///   whose file is missing is a problem and is left out with its boxes.
     /// - `width`/`height` come from the JSON; when absent or not positive, from the image header.
     /// - `iscrowd: 1` boxes are kept with `isDifficult` set.
@@ -73,7 +74,10 @@ extension BoxDataset {
                 leftOut.insert(id)
                 try log.note(path, entry, "no file_name"); continue
             }
-            let file = name.hasPrefix("/") ? name : base + "/" + name
+            var file = name.hasPrefix("/") ? name : base + "/" + name
+            // Tools write file_name both ways: relative to images/ and including it.
+            let besideJSON = (path as NSString).deletingLastPathComponent + "/" + name
+            if !boxPathIsFile(file) && !name.hasPrefix("/") && boxPathIsFile(besideJSON) { file = besideJSON }
             guard boxPathIsFile(file) else {
                 leftOut.insert(id)
                 try log.note(path, entry, "image file \(file) does not exist"); continue

@@ -2,7 +2,7 @@
 /// the files shipped under `pipelines/` (a test keeps them equal), so the commands work
 /// wherever the binary is.
 public enum BuiltinPipelines {
-    public static let all: [(name: String, text: String)] = [("classify", classify), ("features", features), ("explain", explain), ("anomaly", anomaly)]
+    public static let all: [(name: String, text: String)] = [("classify", classify), ("features", features), ("explain", explain), ("anomaly", anomaly), ("detect", detect)]
 
     public static func text(_ name: String) -> String? { all.first { $0.name == name }?.text }
 
@@ -61,6 +61,23 @@ stages:
   - annotate: {dir: ., format: jpg, alpha: 0.5}
   - write: {format: jsonl, path: records.jsonl}
 outputs: {dir: anomaly}
+
+"""
+
+    public static let detect = """
+# What `vigil detect` runs: a detection model finds objects in every image and video frame,
+# draws them, and records their boxes, classes and scores.
+# vigil pipeline run pipelines/detect.yaml dashcam.mp4 photos/ --set detect.model=runs/signs/best.safetensors
+version: 1
+name: detect
+description: Boxes, classes and scores from a detection model, annotated images and records (vigil detect)
+stages:
+  - video: {every: 1s}
+  - decode: {}
+  - detect: {model: ../models/detect/traffic-signs.safetensors, threshold: 0.3, nms: 0.5}
+  - annotate: {dir: ., format: jpg}
+  - write: {format: jsonl, path: detections.jsonl}
+outputs: {dir: detections}
 
 """
 }

@@ -19,6 +19,7 @@ public final class Plan {
         ("preprocess", "image → network input (a model's own, or size/resize/mean/std)"),
         ("tile", "sliding windows over the image, as regions"),
         ("propose", "regions by colour (HSV ranges) and shape (area, aspect, fill)"),
+        ("detect", "a detection model: labelled boxes with scores in the whole image"),
         ("classify", "a classifier on the whole image (top-k), or on every region's crop"),
         ("features", "a feature vector from any layer, pooled"),
         ("explain", "Grad-CAM heat map of where the classifier looked"),
@@ -56,9 +57,7 @@ public final class Plan {
             case "annotate": s = try AnnotateStage(r, env: env)
             case "write": s = try WriteStage(r, env: env)
             case "anomaly": s = try AnomalyStage(r, env: env)
-            case "detect":
-                throw PipelineError(file: file.path, line: entry.line, key: entry.keyPath,
-                                    reason: "this Vigil has no \(entry.kind) models yet (stages: \(Self.stageKinds.map(\.0).joined(separator: ", ")))")
+            case "detect": s = try DetectStage(r, env: env)
             default:
                 throw PipelineError(file: file.path, line: entry.line, key: "stages[\(entry.index)]",
                                     reason: "unknown stage \(entry.kind) (stages: \(Self.stageKinds.map(\.0).joined(separator: ", ")))")

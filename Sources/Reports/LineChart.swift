@@ -42,12 +42,19 @@ public struct LineChart {
         public var xLabel: String
         public var yLabel: String
         public var series: [Series]
+        /// Fixed axis ranges instead of ones fitted to the data (e.g. 0…1 for rates), so
+        /// charts of different runs compare at a glance. Points outside are not clipped.
+        public var xRange: ClosedRange<Double>?
+        public var yRange: ClosedRange<Double>?
 
-        public init(title: String, xLabel: String, yLabel: String, series: [Series]) {
+        public init(title: String, xLabel: String, yLabel: String, series: [Series],
+                    xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil) {
             self.title = title
             self.xLabel = xLabel
             self.yLabel = yLabel
             self.series = series
+            self.xRange = xRange
+            self.yRange = yRange
         }
     }
 
@@ -105,7 +112,8 @@ public struct LineChart {
 
     /// Ranges, ticks and plot rectangle for `panel` drawn at `size`.
     static func axes(for panel: Panel, size: (width: Int, height: Int)) -> Axes {
-        let (xr, yr) = dataRanges(panel.series)
+        let fitted = dataRanges(panel.series)
+        let xr = usable(panel.xRange) ?? fitted.x, yr = usable(panel.yRange) ?? fitted.y
         let xStep = niceStep(span: xr.upperBound - xr.lowerBound)
         let yStep = niceStep(span: yr.upperBound - yr.lowerBound)
         let xTicks = ticks(in: xr, step: xStep), yTicks = ticks(in: yr, step: yStep)
@@ -118,6 +126,13 @@ public struct LineChart {
         let bottom = size.height - (margin + glyphH + 6 + glyphH + 3 + tickLength)
         return Axes(left: left, top: top, right: max(left + 10, right), bottom: max(top + 10, bottom),
                     xRange: xr, yRange: yr, xTicks: xTicks, yTicks: yTicks, xStep: xStep, yStep: yStep)
+    }
+
+    /// `range` when both ends are finite and apart, else nil (a fixed range that cannot
+    /// place points falls back to the fitted one).
+    static func usable(_ range: ClosedRange<Double>?) -> ClosedRange<Double>? {
+        guard let r = range, r.lowerBound.isFinite, r.upperBound.isFinite, r.lowerBound < r.upperBound else { return nil }
+        return r
     }
 
     /// x and y ranges covering every finite point, padded so curves do not run along the

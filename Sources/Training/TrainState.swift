@@ -46,7 +46,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 
 /// Where a run stands: everything besides the weights and optimizer buffers that a resumed
 /// run needs to continue exactly where the checkpoint was written.
-struct TrainState: Codable, Equatable {
+struct TrainState: ResumableState, Equatable {
     var options: TrainOptions
     var threads: Int
     /// What the run trains on, checked on resume.
@@ -79,6 +79,13 @@ struct TrainState: Codable, Equatable {
     }
 }
 
+/// A run's state as the resume checkpoint stores it, with the optimizer's scalars.
+protocol ResumableState: Codable {
+    var optimizerKind: String { get set }
+    var optimizerStep: Int { get set }
+    var optimizerRate: Float { get set }
+}
+
 /// The resume checkpoint: one safetensors file holding the model's tensors under their own
 /// names, the optimizer's buffers under `optimizer/<parameter>/<slot>`, the model card, and
 /// the `TrainState` as JSON in `vigil.training`. One file, written atomically, so a run
@@ -87,7 +94,7 @@ enum ResumeCheckpoint {
     static let optimizerPrefix = "optimizer/"
     static let stateKey = "vigil.training"
 
-    static func write(model: Model, optimizer: OptimizerState, state: TrainState, to path: String) throws {
+    static func write<S: ResumableState>(model: Model, optimizer: OptimizerState, state: S, to path: String) throws {
         var tensors = model.network.namedParameters().map { (name: $0.name, tensor: $0.parameter.value) }
         for key in optimizer.buffers.keys.sorted() {
             let b = optimizer.buffers[key]!
@@ -105,24 +112,24 @@ enum ResumeCheckpoint {
         try SafeTensorsFile(tensors: tensors, metadata: metadata).write(to: path)
     }
 
-    static func state(metadata: [String: String], path: String) throws -> TrainState {
+    static func state<S: ResumableState>(metadata: [String: String], path: String, as type: S.Type = TrainState.self) throws -> S {
         guard let json = metadata[stateKey] else {
             throw CheckpointError(path: path, reason: "no \(stateKey) metadata: not a resume checkpoint (last.safetensors and best.safetensors are model files)")
         }
         let dec = JSONDecoder()
         dec.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        do { return try dec.decode(TrainState.self, from: Data(json.utf8)) } catch {
+        do { return try dec.decode(S.self, from: Data(json.utf8)) } catch {
             throw CheckpointError(path: path, reason: "\(stateKey) is malformed: \(error)")
         }
     }
 
-    static func readState(path: String) throws -> TrainState {
-        try state(metadata: SafeTensorsFile.read(path: path).metadata, path: path)
+    static func readState<S: ResumableState>(path: String, as type: S.Type = TrainState.self) throws -> S {
+        try state(metadata: SafeTensorsFile.read(path: path).metadata, path: path, as: type)
     }
 
-    static func read(path: String) throws -> (model: Model, optimizer: OptimizerState, state: TrainState) {
+    static func read<S: ResumableState>(path: String, as type: S.Type = TrainState.self) throws -> (model: Model, optimizer: OptimizerState, state: S) {
         let file = try SafeTensorsFile.read(path: path)
-        let state = try state(metadata: file.metadata, path: path)
+        let state = try state(metadata: file.metadata, path: path, as: type)
         let card = try ModelCard(metadata: file.metadata, path: path)
         guard let entry = Zoo.entry(card.architecture) else { throw CheckpointError(path: path, reason: "unknown architecture \(card.architecture)") }
         let model = Model(card: card, network: entry.build(card.config))

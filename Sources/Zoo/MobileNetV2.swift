@@ -11,6 +11,19 @@ enum MobileNetV2 {
 
     static func build(_ config: ArchitectureConfig, seed: UInt64) -> Sequential {
         var b = Builder(config, seed: seed)
+        let features = self.features(&b)
+        let last = makeDivisible(1280 * max(1, config.widthMultiplier))
+        return Sequential("", [
+            Sequential("features", features),
+            GlobalAvgPool("pool"),
+            Sequential("classifier", [Dropout("0", p: 0.2), b.linear("1", last, config.numClasses)]),
+        ])
+    }
+
+    /// `features.0` … `features.18`: the stem, the 17 inverted-residual blocks and the last
+    /// 1×1 convolution. Output strides: 2 after 0, 4 after 3, 8 after 6, 16 after 13, 32 after 17.
+    static func features(_ b: inout Builder) -> [Layer] {
+        let config = b.config
         let w = config.widthMultiplier
         var input = makeDivisible(32 * w)
         let last = makeDivisible(1280 * max(1, w))
@@ -33,10 +46,6 @@ enum MobileNetV2 {
             }
         }
         features.append(b.convBNAct("\(features.count)", input, last, 1))
-        return Sequential("", [
-            Sequential("features", features),
-            GlobalAvgPool("pool"),
-            Sequential("classifier", [Dropout("0", p: 0.2), b.linear("1", last, config.numClasses)]),
-        ])
+        return features
     }
 }

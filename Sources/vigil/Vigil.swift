@@ -16,7 +16,7 @@ struct Vigil: ParsableCommand {
         2 the job could not run (missing folder, unwritable output); 64 bad usage.
         """,
         version: VigilVersion.string,
-        subcommands: [Classify.self, Features.self, PipelineCommand.self, Explain.self, AnomalyCommand.self, SynthCommand.self, Eval.self, Train.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
+        subcommands: [Classify.self, Detect.self, Features.self, PipelineCommand.self, Explain.self, AnomalyCommand.self, SynthCommand.self, Eval.self, Train.self, TrainDetect.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
     )
 }
 
@@ -49,7 +49,7 @@ extension Vigil {
         #if os(Linux)
         // Only commands that run networks pay for the restart (a few tens of milliseconds).
         let args = CommandLine.arguments.dropFirst()
-        guard let command = args.first, ["classify", "features", "explain", "eval", "train", "finetune", "pipeline", "anomaly"].contains(command),
+        guard let command = args.first, ["classify", "detect", "features", "explain", "eval", "train", "train-detect", "finetune", "pipeline", "anomaly"].contains(command),
               !(command == "pipeline" && !args.contains("run")) else { return }
         let env = ProcessInfo.processInfo.environment
         guard env["OPENBLAS_CORETYPE"] == nil, env["VIGIL_BLAS_RESTARTED"] == nil,

@@ -22,6 +22,15 @@ public enum SignClass: String, CaseIterable, Sendable, Codable {
 
     /// The label name (same as `rawValue`).
     public var name: String { rawValue }
+
+    /// Whether the sign's mirror image is the same sign, so training may flip it left–right.
+    /// Lettering, digits, the walking figure and the no-parking diagonal are not symmetric.
+    public var isMirrorSymmetric: Bool {
+        switch self {
+        case .yield, .noEntry, .priorityRoad: return true
+        default: return false
+        }
+    }
 }
 
 /// One labelled sign in a scene: `classIndex` indexes the `classes` array the scene was
