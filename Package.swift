@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),
-        .testTarget(name: "ZooTests", dependencies: ["Augment", "Zoo", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
+        .testTarget(name: "ZooTests", dependencies: ["Augment", "Zoo", "TestSupport", "Checkpoint", "Layers", "TensorCore", "Inference", "ImageIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Kernels", "TensorCore", "Optim", "TestSupport"]),
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),

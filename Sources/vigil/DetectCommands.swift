@@ -5,7 +5,9 @@ import Detection
 import Foundation
 import ImageIO
 import Inference
+import Jobs
 import Pipelines
+import Reports
 import Synth
 import TensorCore
 import Training
@@ -185,9 +187,13 @@ struct TrainDetect: ParsableCommand {
                 if let ap = r.valAP50 { line += String(format: ", val AP@0.5 %.4f, AP@[.5:.95] %.4f", ap, r.valAP ?? 0) }
                 line += String(format: ", lr %.3g, %.1f s, %.1f images/s", r.learningRate, r.seconds, r.imagesPerSecond)
                 print(line)
+                fflush(stdout)
             }
             let summary = try trainer.run()
-            if summary.interrupted { printError("stopped after --max-steps; resume with --resume") }
+            if summary.interrupted {
+                printError(trainer.options.checkpointEverySteps > 0 ? "stopped after --max-steps; resume with --resume"
+                           : "stopped after --max-steps (the last checkpoint is from the end of an epoch, if any)")
+            }
             if let best = summary.best, let e = summary.bestEpoch {
                 printError(String(format: "best %@ %.4f at epoch %d: %@", summary.monitor, best, e, summary.bestModelPath))
             }
@@ -295,5 +301,160 @@ struct Detect: ParsableCommand {
                               s.items, s.seconds, Double(s.items) / max(s.seconds, 1e-9), s.failed,
                               noAnnotate ? "" : "annotated images and ", format, out))
         }
+    }
+}
+
+/// `vigil eval --task detect`: a detection model on a box dataset, as `vigil detect` runs it
+/// (whole images, the model's threshold set low so the precision–recall curve is complete).
+func evaluateDetection(dataset: String, model: String, predictions: String?, classAgnostic: Bool, out: String?, threads: Int,
+                       worst: Int, store: ModelStore) throws {
+    let data: BoxDataset
+    do { data = try BoxDataset.open(dataset) } catch { throw TrainError(message: "\(error)") }
+    for p in data.problems.prefix(10) { printError("left out: \(p)") }
+    var found = [[Detection]?](repeating: nil, count: data.images.count)
+    var names: [String]
+    var unreadable: [String] = []
+    let started = Date()
+    var missScore: Float = 0.3
+    if let predictions {
+        // Records of any pipeline (write: {format: jsonl}): regions with label, score and box.
+        names = data.classes
+        let records = try DetectionRecords.read(predictions)
+        var byPath: [String: Int] = [:]
+        for (i, e) in data.images.enumerated() { byPath[e.path] = i }
+        var unmatched = 0, otherLabels = Set<String>()
+        for r in records {
+            guard let i = byPath[r.path] ?? data.images.firstIndex(where: { $0.path.hasSuffix("/" + r.path) }) else { unmatched += 1; continue }
+            var dets: [Detection] = []
+            for d in r.regions {
+                if let k = names.firstIndex(of: d.label) { dets.append(Detection(box: d.box, classIndex: k, label: d.label, score: d.score)) }
+                else if classAgnostic { dets.append(Detection(box: d.box, classIndex: 0, label: d.label, score: d.score)) }
+                else { otherLabels.insert(d.label) }
+            }
+            found[i] = dets
+            if let e = r.error { unreadable.append("\(r.path): \(e)") }
+        }
+        if unmatched > 0 { printError("\(predictions): \(unmatched) records name images that are not in \(dataset)") }
+        if !otherLabels.isEmpty { printError("\(predictions): left out regions labelled \(otherLabels.sorted().joined(separator: ", ")) (not classes of \(dataset))") }
+        let missing = found.filter { $0 == nil }.count
+        if missing > 0 { printError("\(predictions): no record for \(missing) of the dataset's images (counted as finding nothing)") }
+    } else {
+        let workers = max(1, min(threads, data.images.count))
+        let detectors = try (0..<workers).map { _ in try ObjectDetector(model: store.load(model), threshold: 0.01) }
+        names = detectors[0].classes
+        missScore = max(0.3, detectors[0].decoder.threshold)
+        if let missing = data.classes.first(where: { !names.contains($0) }) {
+            throw TrainError(message: "\(dataset): class \(missing) is not one of the model's (\(names.joined(separator: ", ")))")
+        }
+        let contexts = detectors.map { _ in Context(threads: 1) }
+        let bar = ProgressBar(total: data.images.count, label: "eval")
+        var options = DecodeOptions()
+        options.applyOrientation = false  // annotations refer to the stored pixels
+        let pool = WorkerPool(workers)
+        let shared = ReadOnlyShared((detectors, contexts))
+        let opts = options
+        orderedParallel(count: data.images.count, threads: workers, work: { i -> Result<[Detection], Error> in
+            Result {
+                let image = try ImageCodec.decode(fileAt: data.images[i].path, options: opts).image
+                let w = pool.take()
+                defer { pool.give(w) }
+                return shared.value.0[w].detect([image], context: shared.value.1[w])[0]
+            }
+        }, emit: { i, r in
+            bar.advance()
+            switch r {
+            case .success(let d): found[i] = d
+            case .failure(let e): unreadable.append("\(data.images[i].path): \(e)")
+            }
+        })
+        bar.finish()
+    }
+    let seconds = Date().timeIntervalSince(started)
+    // Class-agnostic: every box is an "object", whatever its label.
+    let truthNames = data.classes
+    if classAgnostic { names = ["object"] }
+    var evaluation = DetectionEvaluation(classNames: names)
+    for (i, entry) in data.images.enumerated() {
+        guard unreadable.isEmpty || !unreadable.contains(where: { $0.hasPrefix(entry.path + ":") }) else { continue }
+        let dets = (found[i] ?? []).map { d -> Detection in
+            classAgnostic ? Detection(box: d.box, classIndex: 0, label: "object", score: d.score)
+                : Detection(box: d.box, classIndex: names.firstIndex(of: d.label) ?? d.classIndex, label: d.label, score: d.score)
+        }
+        let truth = entry.boxes.map {
+            GroundTruthBox(box: Box(x0: $0.x0, y0: $0.y0, x1: $0.x1, y1: $0.y1), classIndex: classAgnostic ? 0 : names.firstIndex(of: truthNames[$0.classIndex])!)
+        }
+        evaluation.add(image: entry.path, predictions: dets, truth: truth)
+    }
+    let model = predictions ?? model
+    let report = evaluation.report(falsePositiveLimit: worst, missLimit: worst, missScoreThreshold: missScore)
+    func f(_ v: Double?) -> String { v.map { String(format: "%.4f", $0) } ?? "—" }
+    print("\(model) on \(dataset): \(report.images) images, \(report.groundTruthBoxes) boxes, \(unreadable.count) unreadable, "
+          + String(format: "%.1f images/s", Double(report.images) / max(seconds, 1e-9)))
+    print("AP@0.5 \(f(report.meanAP50))  AP@0.75 \(f(report.meanAP75))  AP@[.5:.95] \(f(report.meanAP))")
+    print("class".padding(toLength: 22, withPad: " ", startingAt: 0) + "boxes  AP@0.5  AP@[.5:.95]  best F1 (at score)")
+    for c in report.classes where c.groundTruth > 0 {
+        let f1 = c.bestF1.map { String(format: "%.3f (%.2f)", $0.f1, $0.scoreThreshold) } ?? "—"
+        print(c.name.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%5d  %6@  %11@  %@", c.groundTruth, f(c.ap50), f(c.ap), f1))
+    }
+    if !report.worstFalsePositives.isEmpty {
+        print("surest false positives (IoU 0.5):")
+        for fp in report.worstFalsePositives.prefix(worst) {
+            print(String(format: "  %.3f %@ %@ at [%.0f, %.0f, %.0f, %.0f] in %@", fp.score, fp.className, fp.kind.rawValue,
+                         fp.box.x0, fp.box.y0, fp.box.x1, fp.box.y1, fp.image))
+        }
+    }
+    if !report.misses.isEmpty {
+        print("largest misses at score \(report.missScoreThreshold):")
+        for m in report.misses.prefix(worst) {
+            print(String(format: "  %@ %.0f×%.0f at [%.0f, %.0f] in %@ (best IoU %.2f)", m.className, m.box.width, m.box.height,
+                         m.box.x0, m.box.y0, m.image, m.bestIoU))
+        }
+    }
+    for u in unreadable { printError("unreadable: \(u)") }
+    guard let out else { return }
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    let enc = JSONEncoder()
+    enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(try enc.encode(report), to: out + "/summary.json")
+    var rows = ["class,boxes,predictions,ap50,ap75,ap,best_f1,best_f1_score"]
+    for c in report.classes {
+        let f1: String = c.bestF1.map { String(format: "%.4f", $0.f1) } ?? ""
+        let at: String = c.bestF1.map { String(format: "%.4f", Double($0.scoreThreshold)) } ?? ""
+        let cells: [String] = [c.name, String(c.groundTruth), String(c.predictions), f(c.ap50), f(c.ap75), f(c.ap), f1, at]
+        rows.append(cells.map(RecordWriter.csvEscape).joined(separator: ","))
+    }
+    try writeAtomically(Data((rows.joined(separator: "\n") + "\n").utf8), to: out + "/per_class.csv")
+    let curves = evaluation.precisionRecallCurves(iou: 0.5).enumerated().compactMap { (k, pts) -> (name: String, points: [(recall: Double, precision: Double)])? in
+        report.classes[k].groundTruth > 0 ? (names[k], pts.map { (recall: $0.recall, precision: $0.precision) }) : nil
+    }
+    try writeAtomically(Data(try ImageCodec.encodePNG(PrecisionRecallChart.render(curves: curves, size: (640, 480)))), to: out + "/pr.png")
+    printError("wrote \(out)/summary.json, per_class.csv, pr.png")
+}
+
+/// Detection records as the pipelines' write stage makes them (JSONL: one object per image
+/// with `path`, `status`, `error` and `regions` of `label`, `score` and `box` [x0, y0, x1, y1]).
+enum DetectionRecords {
+    struct Record {
+        var path: String
+        var error: String?
+        var regions: [(box: Box, label: String, score: Float)]
+    }
+
+    static func read(_ path: String) throws -> [Record] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainError(message: "\(path): cannot read") }
+        var out: [Record] = []
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            guard let o = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any], let p = o["path"] as? String else {
+                throw TrainError(message: "\(path):\(n + 1): not a record with a path (expected the JSONL of a pipeline's write stage)")
+            }
+            var regions: [(Box, String, Float)] = []
+            for r in (o["regions"] as? [[String: Any]]) ?? [] {
+                guard let b = r["box"] as? [Double], b.count == 4 else { throw TrainError(message: "\(path):\(n + 1): a region without a box") }
+                let score = (r["score"] as? Double) ?? 1
+                regions.append((Box(x0: b[0], y0: b[1], x1: b[2], y1: b[3]), (r["label"] as? String) ?? "", Float(score)))
+            }
+            out.append(Record(path: p, error: o["error"] as? String, regions: regions))
+        }
+        return out
     }
 }

@@ -28,13 +28,22 @@ struct Eval: ParsableCommand {
         (test/good, test/<defect>, ground_truth/<defect>/*_mask.png) or good/ + defect folders: \
         image-level AUROC, pixel-level AUROC (with masks), precision, recall and F1 at the \
         model's saved threshold, per defect type; with --out: summary.json, scores.csv, roc.png.
+
+        --task detect measures a detection model (vigil train-detect) on a box dataset (COCO, \
+        YOLO or Pascal VOC): AP@0.5, AP@0.75 and COCO AP@[.5:.95] per class and overall, the \
+        best-F1 score threshold per class, the surest false positives (each called a duplicate, \
+        class confusion, poor localisation or background) and the largest misses; with --out: \
+        summary.json, per_class.csv and pr.png (precision–recall curves at IoU 0.5). \
+        --predictions scores the records of any pipeline instead (e.g. colour proposals and a \
+        crop classifier), matched to the dataset's images by path; --class-agnostic counts \
+        every box as one class.
         """
     )
 
     @Argument(help: "Class-subfolder folder, CSV/TSV label file, train/val/test folder, or IDX folder.")
     var dataset: String
 
-    @Option(help: "classify (a classifier on labelled images) or anomaly (an anomaly model on good/defective parts).")
+    @Option(help: "classify (a classifier on labelled images), anomaly (an anomaly model on good/defective parts) or detect (a detector on boxes).")
     var task = "classify"
 
     @Option(help: "Part to score: auto, train, val or test.")
@@ -52,6 +61,12 @@ struct Eval: ParsableCommand {
     @Option(help: "Misclassified files listed.")
     var worst = 10
 
+    @Option(help: "detect: score these records (the JSONL of any pipeline's write stage) instead of running --model.")
+    var predictions: String?
+
+    @Flag(name: .customLong("class-agnostic"), help: "detect: one class for every box (does it find the objects, whatever it calls them).")
+    var classAgnostic = false
+
     @Option(help: "Threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -59,10 +74,15 @@ struct Eval: ParsableCommand {
 
     func validate() throws {
         guard ["auto", "train", "val", "test"].contains(split) else { throw ValidationError("--split must be auto, train, val or test") }
-        guard ["classify", "anomaly"].contains(task) else { throw ValidationError("--task must be classify or anomaly") }
+        guard ["classify", "anomaly", "detect"].contains(task) else { throw ValidationError("--task must be classify, anomaly or detect") }
     }
 
     func run() throws {
+        if task == "detect" {
+            try runJob("vigil eval") { try evaluateDetection(dataset: dataset, model: model, predictions: predictions, classAgnostic: classAgnostic,
+                                                              out: out, threads: threads, worst: worst, store: cache.store) }
+            return
+        }
         if task == "anomaly" {
             try runJob("vigil eval") { try evaluateAnomaly(dataset: dataset, model: model, out: out, threads: threads, store: cache.store) }
             return

@@ -3,12 +3,17 @@ import Foundation
 import ImageIO
 import Jobs
 import Synth
+import Datasets
+import Detection
+import Pipelines
+import Training
+import Checkpoint
 
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
         abstract: "Generate labelled data that cannot be downloaded: surfaces with defects, road scenes with signs.",
-        subcommands: [Surfaces.self, Tiles.self, Painted.self, Signs.self]
+        subcommands: [Surfaces.self, Tiles.self, Painted.self, Signs.self, Crops.self]
     )
 
     struct Surfaces: ParsableCommand {
@@ -226,6 +231,92 @@ struct SynthCommand: ParsableCommand {
                                                     classes: chosen, format: SignScenes.DatasetFormat(rawValue: format)!, backgrounds: photos)
                 printError(String(format: "wrote %d scenes with %d signs to %@ in %.1f s (%@); contact-sheet.png shows the first 16", s.images, s.boxes, out,
                                   Date().timeIntervalSince(started), s.boxesPerClass.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            }
+        }
+    }
+}
+
+extension SynthCommand {
+    struct Crops: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Crop-classifier training data from a box dataset: colour proposals labelled by the boxes.",
+            discussion: """
+            For the classical route to signs (colour-and-shape proposals, then a small classifier \
+            on each proposal's crop): finds the colour proposals of every image of DATASET (COCO, \
+            YOLO or VOC) as the pipeline's propose stage does, and writes each one's crop to \
+            OUT/<class>/ when it overlaps a box of that class with IoU ≥ --positive-iou, or to \
+            OUT/background/ when it overlaps none with IoU ≥ --negative-iou (the rest are left \
+            out). Every box is also cropped itself, padded like a proposal. OUT is a class-folder \
+            dataset for vigil train --arch crop_vgg.
+
+            Example:
+              vigil synth crops scenes --out crops
+              vigil train crops --arch crop_vgg --out runs/sign-crops --epochs 20
+            """
+        )
+
+        @Argument(help: "Box dataset (COCO, YOLO or VOC).")
+        var dataset: String
+
+        @Option(help: "Output folder (one subfolder per class, and background/).")
+        var out: String
+
+        @Option(help: "Proposal colours, comma-separated (\(ProposeStage.presets.keys.sorted().joined(separator: ", "))).")
+        var colors = "red,blue,yellow"
+
+        @Option(name: .customLong("min-area"), help: "Smallest proposal blob in pixels.")
+        var minArea = 80
+
+        @Option(name: .customLong("min-fill"), help: "Smallest blob fill of its box.")
+        var minFill = 0.45
+
+        @Option(name: .customLong("positive-iou"), help: "A proposal with at least this IoU with a box is a crop of its class.")
+        var positiveIoU = 0.5
+
+        @Option(name: .customLong("negative-iou"), help: "A proposal below this IoU with every box is background.")
+        var negativeIoU = 0.2
+
+        func run() throws {
+            try runJob("vigil synth crops") {
+                let data: BoxDataset
+                do { data = try BoxDataset.open(dataset) } catch { throw TrainError(message: "\(error)") }
+                var ranges: [HSVRange] = []
+                for c in colors.split(separator: ",").map(String.init) {
+                    guard let r = ProposeStage.presets[c] else { throw ValidationError("unknown colour \(c)") }
+                    ranges += r
+                }
+                let options = ColorProposals.Options(ranges: ranges, minArea: minArea, aspect: 0.6...1.6, minFill: minFill, maxProposals: 20)
+                for name in data.classes + ["background"] {
+                    try FileManager.default.createDirectory(atPath: out + "/" + name, withIntermediateDirectories: true)
+                }
+                var counts = [String: Int]()
+                var decode = DecodeOptions()
+                decode.applyOrientation = false
+                let bar = ProgressBar(total: data.images.count, label: "crops")
+                for (i, entry) in data.images.enumerated() {
+                    bar.advance()
+                    let image: Image
+                    do { image = try ImageCodec.decode(fileAt: entry.path, options: decode).image } catch { printError("skipped \(error)"); continue }
+                    let truth = entry.boxes.map { (box: Box(x0: $0.x0, y0: $0.y0, x1: $0.x1, y1: $0.y1), name: data.classes[$0.classIndex]) }
+                    var crops: [(Box, String)] = truth.map { t in
+                        (t.box.padded(dx: t.box.width * options.padding, dy: t.box.height * options.padding), t.name)
+                    }
+                    for p in ColorProposals.propose(image, options: options) {
+                        let best = truth.map { ($0.box.iou(p.box), $0.name) }.max { $0.0 < $1.0 }
+                        if let best, best.0 >= positiveIoU { crops.append((p.box, best.1)) }
+                        else if (best?.0 ?? 0) < negativeIoU { crops.append((p.box, "background")) }
+                    }
+                    for (k, (box, name)) in crops.enumerated() {
+                        let b = box.clipped(width: Double(image.width), height: Double(image.height))
+                        let x = Int(b.x0), y = Int(b.y0), w = Int(b.x1.rounded(.up)) - x, h = Int(b.y1.rounded(.up)) - y
+                        guard w >= 4, h >= 4 else { continue }
+                        let crop = image.cropped(x: x, y: y, width: min(w, image.width - x), height: min(h, image.height - y))
+                        try writeAtomically(Data(ImageCodec.encodePNG(crop)), to: String(format: "%@/%@/%06d_%02d.png", out, name, i, k))
+                        counts[name, default: 0] += 1
+                    }
+                }
+                bar.finish()
+                printError("wrote " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + " crops to \(out)")
             }
         }
     }

@@ -48,6 +48,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard Zoo.entry(arch) != nil else { throw ValidationError("unknown --arch \(arch); known: \(Zoo.names.joined(separator: ", "))") }
+        guard arch != "mobilenet_v2_detect" else { throw ValidationError("--arch mobilenet_v2_detect is a detector: train it on boxes with vigil train-detect") }
         if let channels, channels != 1 && channels != 3 { throw ValidationError("--channels must be 1 or 3") }
         if let inputSize, inputSize < 8 { throw ValidationError("--input-size must be at least 8") }
     }

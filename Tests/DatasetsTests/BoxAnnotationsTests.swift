@@ -136,6 +136,26 @@ final class BoxAnnotationsTests: XCTestCase {
         problem(direct, "train.json", "images[0]", contains: "does not exist")
     }
 
+    /// Tools write `file_name` both as `x.png` (relative to images/) and as `images/x.png`
+    /// (relative to the JSON's folder, as vigil synth signs does); both resolve.
+    func testCOCOFileNamesWithOrWithoutTheImagesFolder() throws {
+        try png("images/a.png", 20, 10)
+        try png("images/b.png", 20, 10)
+        try text("annotations.json", """
+        {"images": [{"id": 1, "file_name": "a.png", "width": 20, "height": 10},
+                    {"id": 2, "file_name": "images/b.png", "width": 20, "height": 10},
+                    {"id": 3, "file_name": "images/missing.png", "width": 20, "height": 10}],
+         "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5]},
+                         {"id": 2, "image_id": 2, "category_id": 1, "bbox": [2, 2, 4, 4]}],
+         "categories": [{"id": 1, "name": "sign"}]}
+        """)
+        let d = try BoxDataset.open(dir)
+        XCTAssertEqual(d.images.map { ($0.path as NSString).lastPathComponent }, ["a.png", "b.png"])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: d.images[1].path))
+        XCTAssertEqual(d.images[1].boxes.count, 1)
+        problem(d, "annotations.json", "images[2]", contains: "does not exist")
+    }
+
     func testCOCOBadJSONThrowsNamingTheFile() throws {
         try text("instances.json", "{\"images\": [")
         XCTAssertThrowsError(try BoxDataset.open(dir)) { e in
