@@ -9,16 +9,19 @@ public enum SurfaceTiles {
     /// The label folders written, in order.
     public static let labels = ["crack", "ok", "pit", "scratch", "stain"]
 
-    /// Writes `perClass` tiles of `tile × tile` pixels per label for each kind (rendered at `size`).
+    /// Writes `perClass` tiles of `tile × tile` pixels per defect label for each kind (rendered at
+    /// `size`), and `okFactor × perClass` ok tiles: a classifier run over whole parts sees mostly
+    /// good tiles, so it should learn what good texture looks like from many of them.
     /// A defect tile is centred on a random pixel of the defect's mask, jittered by up to a
     /// quarter tile, so the defect need not sit in the middle; it is kept only when at least 2 % of
     /// its pixels are defective.
-    public static func write(to root: String, kinds: [SurfaceKind], perClass: Int, tile: Int = 64, size: Int = 256, seed: UInt64) throws {
+    public static func write(to root: String, kinds: [SurfaceKind], perClass: Int, okFactor: Int = 1, tile: Int = 64, size: Int = 256,
+                             seed: UInt64) throws {
         let defects: [(String, DefectKind)] = [("crack", .crack), ("pit", .pit), ("scratch", .scratch), ("stain", .stain)]
         for label in labels { try FileManager.default.createDirectory(atPath: root + "/" + label, withIntermediateDirectories: true) }
         for (ki, kind) in kinds.enumerated() {
             var rng = SeededRNG(seed: seed &+ UInt64(ki) &* 0x9E37_79B9)
-            for i in 0..<perClass {
+            for i in 0..<(perClass * max(1, okFactor)) {
                 // Eight products per surface, so the classifier learns defects rather than one design.
                 let good = SurfaceSynth.render(kind: kind, product: seed &+ UInt64(i % 8), seed: seed &+ 10_000 &+ UInt64(i * 7 + ki), size: size)
                 let x = Int(rng.next() % UInt64(size - tile + 1)), y = Int(rng.next() % UInt64(size - tile + 1))

@@ -25,23 +25,33 @@ public enum FineTune {
     /// `base` with its classifier — the last Linear layer — replaced by a freshly initialised
     /// one with an output per class. Every other tensor is copied. Returns the new model, the
     /// head layer's name and its parameter names.
-    public static func withNewHead(_ base: Model, classes: [String], seed: UInt64) throws -> (model: Model, headLayer: String, headParameters: [String]) {
-        guard let head = base.network.namedLayers().last(where: { $0.layer is Linear })?.name else {
-            throw TrainError(message: "\(base.card.architecture) has no linear classifier to replace")
-        }
+    ///
+    /// With `architecture`, the new model is that zoo architecture instead (e.g.
+    /// `mobilenet_v2_s16`, MobileNetV2 cut at stride 16): every tensor it shares with the base
+    /// by name is copied, and its own head is fresh; its input size and preprocessing are its own.
+    public static func withNewHead(_ base: Model, classes: [String], seed: UInt64, architecture: String? = nil) throws
+        -> (model: Model, headLayer: String, headParameters: [String]) {
         var config = base.card.config
+        if let architecture {
+            guard let e = Zoo.entry(architecture) else { throw TrainError(message: "unknown architecture \(architecture)") }
+            config = e.defaultConfig
+            config.inputChannels = base.card.config.inputChannels
+        }
         config.numClasses = classes.count
-        let fresh = try Model(zoo: base.card.architecture, config: config, labels: classes, seed: seed)
+        let fresh = try Model(zoo: architecture ?? base.card.architecture, config: config, labels: classes, seed: seed)
+        guard let head = fresh.network.namedLayers().last(where: { $0.layer is Linear })?.name else {
+            throw TrainError(message: "\(fresh.card.architecture) has no linear classifier to replace")
+        }
         let source = Dictionary(base.network.namedParameters().map { ($0.name, $0.parameter) }, uniquingKeysWith: { a, _ in a })
         var headParameters: [String] = []
         for (name, p) in fresh.network.namedParameters() {
             if name.hasPrefix(head + ".") { headParameters.append(name); continue }
             guard let s = source[name], s.value.shape == p.value.shape else {
-                throw TrainError(message: "\(name) does not match between the base model and a fresh \(base.card.architecture)")
+                throw TrainError(message: "\(name) does not match between the base model (\(base.card.architecture)) and a fresh \(fresh.card.architecture)")
             }
             p.value = s.value
         }
-        fresh.card.preprocessing = base.card.preprocessing
+        if architecture == nil { fresh.card.preprocessing = base.card.preprocessing }
         fresh.card.provenance = Provenance(source: "fine-tuned from \(base.card.architecture) (\(base.card.provenance.source))", data: "",
                                            vigilVersion: vigilVersion, created: ISO8601DateFormatter().string(from: Date()))
         return (fresh, head, headParameters)

