@@ -22,6 +22,6 @@ echo "demo: heat maps over the photos in out/demo-explain/ (one JPEG per photo, 
 echo "demo: OK/NG verdicts in out/demo-inspection/verdicts.jsonl, annotated parts in out/demo-inspection/annotated/"
 # Road signs: a few generated dashcam-style scenes (procedural streets, and the sample photos as
 # backgrounds) through the shipped sign detector (pipelines/traffic-signs.yaml, models/README.md).
-.build/release/vigil synth signs --out out/demo-scenes --scenes 8 --seed 2026 --backgrounds "$SAMPLES"
+.build/release/vigil synth signs --out out/demo-scenes --scenes 6 --seed 2026 --backgrounds "$SAMPLES"
 .build/release/vigil pipeline run pipelines/traffic-signs.yaml out/demo-scenes/images --out out/demo-signs
 echo "demo: signs found in out/demo-signs/signs.jsonl, annotated scenes in out/demo-signs/annotated/"
