@@ -93,6 +93,7 @@ public final class DetectorTrainer {
 
     var state: DetectTrainState
     let optimizer: Optimizer
+    var reportedUnreadable = Set<String>()
 
     public var resumeCheckpointPath: String { folder + "/checkpoint.safetensors" }
     public var lastModelPath: String { folder + "/last.safetensors" }
@@ -202,6 +203,7 @@ public final class DetectorTrainer {
         let (cw, ch) = (detect.cropWidth, detect.cropHeight)
 
         var interrupted = false
+        var unreadable = Set<Int>()
         while state.epoch < options.epochs && !state.stoppedEarly {
             let epoch = state.epoch
             let order = self.order(epoch: epoch)
@@ -215,10 +217,23 @@ public final class DetectorTrainer {
                     var prepared = [Result<(image: FloatImage, boxes: [LabelledRect]), Error>?](repeating: nil, count: batch.count)
                     orderedParallel(count: batch.count, threads: threads, work: { k in Result { try source.sample(batch[k], epoch: epoch) } },
                                     emit: { k, r in prepared[k] = r })
-                    var x = Tensor(uninitialized: [batch.count, ch, cw, 3])
-                    var objects: [[(box: Box, classIndex: Int)]] = []
+                    // An image that cannot be read is reported once and left out of its batches.
+                    var samples: [(image: FloatImage, boxes: [LabelledRect])] = []
                     for (k, r) in prepared.enumerated() {
-                        let s = try r!.get()
+                        switch r! {
+                        case .success(let s): samples.append(s)
+                        case .failure(let e):
+                            if unreadable.insert(batch[k]).inserted { onNote("left out: \(e)") }
+                        }
+                    }
+                    guard !samples.isEmpty else {
+                        state.position += batch.count
+                        bar.advance()
+                        continue
+                    }
+                    var x = Tensor(uninitialized: [samples.count, ch, cw, 3])
+                    var objects: [[(box: Box, classIndex: Int)]] = []
+                    for (k, s) in samples.enumerated() {
                         let base = k * cw * ch * 3
                         for p in 0..<(cw * ch) {
                             for c in 0..<3 { x.data[base + p * 3 + c] = (s.image.data[p * 3 + c] - pre.mean[c]) / pre.std[c] }
@@ -246,10 +261,10 @@ public final class DetectorTrainer {
                     optimizer.update(model.network)
                     state.step += 1
                     state.position += batch.count
-                    state.lossSum += Double(loss) * Double(batch.count)
-                    state.heatSum += Double(heat.value) * Double(batch.count)
-                    state.boxSum += Double(box.value) * Double(batch.count)
-                    state.seen += batch.count
+                    state.lossSum += Double(loss) * Double(samples.count)
+                    state.heatSum += Double(heat.value) * Double(samples.count)
+                    state.boxSum += Double(box.value) * Double(samples.count)
+                    state.seen += samples.count
                     bar.advance()
                     // Without a terminal, a line every tenth of an epoch (logs of background runs).
                     let done = (state.position + options.batchSize - 1) / options.batchSize
@@ -326,8 +341,10 @@ public final class DetectorTrainer {
         for i in indices {
             let entry = dataset.images[i]
             let image: Image
+            // An unreadable image is reported once and left out of the figures.
             do { image = try ImageCodec.decode(fileAt: entry.path, options: options).image } catch {
-                throw TrainError(message: "\(entry.path): \(error)")
+                if reportedUnreadable.insert(entry.path).inserted { onNote("left out of validation: \(error)") }
+                continue
             }
             let found = detector.detect([image], context: context)[0]
             evaluation.add(image: entry.path, predictions: found,

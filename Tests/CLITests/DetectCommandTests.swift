@@ -22,6 +22,11 @@ final class DetectCommandTests: XCTestCase {
         try Model(zoo: "mobilenet_v2", config: c, labels: ["a", "b"], seed: 1).save(path: dir + "/base.safetensors")
         let train = ["train-detect", dir + "/scenes", "--out", dir + "/run", "--from", dir + "/base.safetensors", "--epochs", "1",
                      "--batch", "2", "--crop", "128x96", "--input-size", "128", "--freeze", "2", "--val-split", "0.34", "--threads", "2"]
+        // A broken image is reported and left out; training goes on.
+        let victim = dir + "/scenes/images/000003.jpg"
+        let original = try Data(contentsOf: URL(fileURLWithPath: victim))
+        try Data(original.prefix(200)).write(to: URL(fileURLWithPath: victim))
+        defer { try? original.write(to: URL(fileURLWithPath: victim)) }
         let first = try runVigil(train + ["--max-steps", "1", "--checkpoint-every", "1"])
         XCTAssertEqual(first.status, 0, first.stderr + first.stdout)
         XCTAssertTrue(first.stderr.contains("resume with --resume"), first.stderr)
@@ -29,6 +34,9 @@ final class DetectCommandTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resuming at epoch 1, image 2, step 1"), resumed.stderr)
         XCTAssertTrue(resumed.stdout.contains("val AP@0.5"), resumed.stdout)
+        XCTAssertTrue((first.stderr + resumed.stderr).contains("left out: ") && (first.stderr + resumed.stderr).contains("000003.jpg"),
+                      first.stderr + resumed.stderr)
+        try original.write(to: URL(fileURLWithPath: victim))
         for f in ["best.safetensors", "last.safetensors", "checkpoint.safetensors", "metrics.csv", "curves.png"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/run/" + f), f)
         }
