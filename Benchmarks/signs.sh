@@ -37,6 +37,36 @@ $V pipeline run pipelines/sign-candidates.yaml $T/images --out $OUT/red --set 'p
 echo "== red proposals as stop signs";    $V eval --task detect $T/stop-only.json --predictions $OUT/red/candidates.jsonl --class-agnostic | head -2
 $V pipeline run pipelines/sign-classical.yaml $T/images --out $OUT/classical --set classify.model=$C >/dev/null
 echo "== proposals + crop classifier";    $V eval --task detect $T/annotations.json --predictions $OUT/classical/signs.jsonl --worst 0
+echo "== signs found at IoU 0.5 by size (detector at score >= 0.3, classical route at >= 0.5)"
+python3 - "$T" "$OUT" <<'PY'
+import json, os, sys
+root, out = sys.argv[1], sys.argv[2]
+d = json.load(open(os.path.join(root, "annotations.json")))
+cats = {c["id"]: c["name"] for c in d["categories"]}
+name = {im["id"]: os.path.basename(im["file_name"]) for im in d["images"]}
+truth = {}
+for a in d["annotations"]:
+    x, y, w, h = a["bbox"]
+    truth.setdefault(name[a["image_id"]], []).append((cats[a["category_id"]], (x, y, x + w, y + h)))
+def iou(a, b):
+    i = max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    u = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i
+    return i / u if u > 0 else 0
+for route, path, least in [("detector", "det-records/detections.jsonl", 0.3), ("classical", "classical/signs.jsonl", 0.5)]:
+    found = {}
+    for line in open(os.path.join(out, path)):
+        r = json.loads(line)
+        found[os.path.basename(r["path"])] = [(g["label"], g["box"]) for g in r["regions"] if g["score"] >= least]
+    rows = {}
+    for f, objs in truth.items():
+        for cls, b in objs:
+            side = max(b[2] - b[0], b[3] - b[1])
+            k = "small <32" if side < 32 else ("medium 32-64" if side < 64 else "large >=64")
+            n = rows.setdefault(k, [0, 0, 0]); n[0] += 1
+            hits = [l for l, p in found.get(f, []) if iou(b, p) >= 0.5]
+            n[1] += bool(hits); n[2] += cls in hits
+    print(route, ", ".join(f"{k}: found {v[1]}/{v[0]}, right class {v[2]}" for k, v in sorted(rows.items())))
+PY
 echo "== traffic-signs pipeline (class-blind NMS)"
 $V pipeline run pipelines/traffic-signs.yaml $T/images --out $OUT/pack --set detect.threshold=0.01 >/dev/null
 $V eval --task detect $T/annotations.json --predictions $OUT/pack/signs.jsonl --worst 0 | head -4

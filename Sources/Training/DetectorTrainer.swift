@@ -299,19 +299,10 @@ public final class DetectorTrainer {
                 record.valAP = report.meanAP
             }
             state.history.append(record)
-            let value = record.valAP50 ?? record.trainLoss
-            let maximise = record.valAP50 != nil
-            let improved = state.best.map { maximise ? value > $0 : value < $0 } ?? true
-            if improved {
-                state.best = value
-                state.bestEpoch = epoch + 1
-                state.badEpochs = 0
-            } else {
-                state.badEpochs += 1
-                if options.patience > 0 && state.badEpochs >= options.patience {
-                    state.stoppedEarly = true
-                    onNote("early stop: \(monitor) has not improved for \(state.badEpochs) epochs (best \(String(format: "%.4f", state.best!)) at epoch \(state.bestEpoch!))")
-                }
+            let (improved, stopsNow) = state.endEpoch(epoch + 1, value: record.valAP50 ?? record.trainLoss,
+                                                      maximise: record.valAP50 != nil, patience: options.patience)
+            if stopsNow {
+                onNote("early stop: \(monitor) has not improved for \(state.badEpochs) epochs (best \(String(format: "%.4f", state.best!)) at epoch \(state.bestEpoch!))")
             }
             state.epoch += 1
             state.position = 0

@@ -84,6 +84,27 @@ protocol ResumableState: Codable {
     var optimizerKind: String { get set }
     var optimizerStep: Int { get set }
     var optimizerRate: Float { get set }
+    var best: Double? { get set }
+    var bestEpoch: Int? { get set }
+    var badEpochs: Int { get set }
+    var stoppedEarly: Bool { get set }
+}
+
+extension ResumableState {
+    /// Books the monitored value of a finished epoch (1-based): whether it beat the best so
+    /// far, and whether `patience` epochs without improvement now stop the run (0: never).
+    mutating func endEpoch(_ epoch: Int, value: Double, maximise: Bool, patience: Int) -> (improved: Bool, stopsNow: Bool) {
+        let improved = best.map { maximise ? value > $0 : value < $0 } ?? true
+        if improved {
+            best = value
+            bestEpoch = epoch
+            badEpochs = 0
+            return (true, false)
+        }
+        badEpochs += 1
+        if patience > 0 && badEpochs >= patience { stoppedEarly = true; return (false, true) }
+        return (false, false)
+    }
 }
 
 /// The resume checkpoint: one safetensors file holding the model's tensors under their own

@@ -314,6 +314,7 @@ func evaluateDetection(dataset: String, model: String, predictions: String?, cla
     var found = [[Detection]?](repeating: nil, count: data.images.count)
     var names: [String]
     var unreadable: [String] = []
+    var failed = Set<Int>()  // images left out of the figures
     let started = Date()
     var missScore: Float = 0.3
     if let predictions {
@@ -332,7 +333,7 @@ func evaluateDetection(dataset: String, model: String, predictions: String?, cla
                 else { otherLabels.insert(d.label) }
             }
             found[i] = dets
-            if let e = r.error { unreadable.append("\(r.path): \(e)") }
+            if let e = r.error { unreadable.append("\(r.path): \(e)"); failed.insert(i) }
         }
         if unmatched > 0 { printError("\(predictions): \(unmatched) records name images that are not in \(dataset)") }
         if !otherLabels.isEmpty { printError("\(predictions): left out regions labelled \(otherLabels.sorted().joined(separator: ", ")) (not classes of \(dataset))") }
@@ -364,7 +365,7 @@ func evaluateDetection(dataset: String, model: String, predictions: String?, cla
             bar.advance()
             switch r {
             case .success(let d): found[i] = d
-            case .failure(let e): unreadable.append("\(data.images[i].path): \(e)")
+            case .failure(let e): unreadable.append("\(data.images[i].path): \(e)"); failed.insert(i)
             }
         })
         bar.finish()
@@ -375,7 +376,7 @@ func evaluateDetection(dataset: String, model: String, predictions: String?, cla
     if classAgnostic { names = ["object"] }
     var evaluation = DetectionEvaluation(classNames: names)
     for (i, entry) in data.images.enumerated() {
-        guard unreadable.isEmpty || !unreadable.contains(where: { $0.hasPrefix(entry.path + ":") }) else { continue }
+        guard !failed.contains(i) else { continue }
         let dets = (found[i] ?? []).map { d -> Detection in
             classAgnostic ? Detection(box: d.box, classIndex: 0, label: "object", score: d.score)
                 : Detection(box: d.box, classIndex: names.firstIndex(of: d.label) ?? d.classIndex, label: d.label, score: d.score)
