@@ -46,6 +46,8 @@ let package = Package(
             dependencies: ["TensorCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         .target(name: "Zoo", dependencies: ["TensorCore", "Kernels", "Layers", "Checkpoint"]),
+        // ONNX export: a network as an opset-17 graph (NCHW) for other runtimes; its own protobuf writer.
+        .target(name: "Export", dependencies: ["Zoo", "Layers", "Kernels", "TensorCore"]),
         .target(name: "Augment", dependencies: ["ImageIO", "TensorCore", .product(name: "Yams", package: "Yams")]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Datasets", dependencies: ["ImageIO", "Augment", "TensorCore", "CGzip"]),
@@ -98,17 +100,18 @@ let package = Package(
         .executableTarget(
             name: "vigil",
             dependencies: [
-                "Pipelines", "Anomaly", "Detection", "Synth", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets", "TensorCore",
+                "Pipelines", "Anomaly", "Detection", "Export", "Synth", "Jobs", "Reports", "Inference", "Training", "Kernels", "ImageIO", "Zoo", "Checkpoint", "Augment", "Datasets", "TensorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "vigil-bench",
-            dependencies: ["ImageIO", "Kernels", "TensorCore", "Augment", "Datasets"],
+            dependencies: ["ImageIO", "Kernels", "TensorCore", "Augment", "Datasets", "Zoo", "Layers", "Optim", "Checkpoint"],
             path: "Benchmarks/vigil-bench"
         ),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TensorCore"]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "Zoo", "Layers", "Checkpoint", "TensorCore"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TensorCore"]),
         .testTarget(name: "AugmentTests", dependencies: ["Augment", "ImageIO", "TensorCore"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Augment", "ImageIO", "TensorCore"]),

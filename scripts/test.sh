@@ -17,4 +17,15 @@ VIGIL_BIN=.build/debug/vigil bash scripts/fetch-models.sh || echo "test: could n
 # The .pth reader's real-file tests read the downloaded weights.
 CACHE=${VIGIL_CACHE_DIR:-$HOME/.cache/vigil/models}
 export VIGIL_TORCH_WEIGHTS_DIR=${VIGIL_TORCH_WEIGHTS_DIR:-$(dirname "$CACHE")/downloads}
+# The ONNX export's round trip runs Vigil's exported files in ONNX Runtime, from a throw-away venv.
+ONNX_VENV=${VIGIL_ONNX_VENV:-/tmp/vigil-onnx-venv}
+if [ -z "${VIGIL_ONNX_PYTHON:-}" ]; then
+  if { [ -x "$ONNX_VENV/bin/python" ] || python3 -m venv "$ONNX_VENV"; } \
+     && "$ONNX_VENV/bin/python" -c "import onnxruntime, onnx, numpy" 2>/dev/null \
+     || "$ONNX_VENV/bin/pip" install -q onnxruntime onnx numpy; then
+    export VIGIL_ONNX_PYTHON="$ONNX_VENV/bin/python"
+  else
+    echo "test: could not install onnxruntime; the ONNX round-trip test will be skipped" >&2
+  fi
+fi
 swift test --disable-swift-testing

@@ -29,14 +29,15 @@ public final class CenterNetDetector: Layer {
     public let numClasses: Int
     /// Output stride in input pixels.
     public let stride = 8
-    let shallow: Sequential
-    let deep: Sequential
-    let neckShallow: Sequential
-    let neckDeep: Sequential
-    let upsample: Upsample
-    let smooth: Sequential
+    // Public for graph exporters, which write the same wiring in their own terms.
+    public let shallow: Sequential
+    public let deep: Sequential
+    public let neckShallow: Sequential
+    public let neckDeep: Sequential
+    public let upsample: Upsample
+    public let smooth: Sequential
     let neck: Sequential
-    let head: Concat
+    public let head: Concat
     /// Training: the first this many backbone layers (`features.0` …) run on their running
     /// statistics and receive no gradient — backward stops above them, which saves their
     /// (high-resolution, costly) backward pass. 0 trains the whole network.

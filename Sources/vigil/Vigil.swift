@@ -16,7 +16,7 @@ struct Vigil: ParsableCommand {
         2 the job could not run (missing folder, unwritable output); 64 bad usage.
         """,
         version: VigilVersion.string,
-        subcommands: [Classify.self, Detect.self, Features.self, PipelineCommand.self, Explain.self, AnomalyCommand.self, SynthCommand.self, Eval.self, Train.self, TrainDetect.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, PreprocessCommand.self]
+        subcommands: [Classify.self, Detect.self, Features.self, PipelineCommand.self, Explain.self, AnomalyCommand.self, SynthCommand.self, Eval.self, Train.self, TrainDetect.self, Finetune.self, Scan.self, AugmentCommand.self, Models.self, Inspect.self, Import.self, ExportCommand.self, PreprocessCommand.self]
     )
 }
 
