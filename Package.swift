@@ -37,7 +37,9 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]
         ),
         .target(name: "TensorCore"),
-        .target(name: "Kernels", dependencies: ["TensorCore", "COpenBLAS"]),
+        // Vectorised inner loops in C, built per x86-64 level (AVX-512, AVX2, baseline) and picked at load.
+        .target(name: "CKernels"),
+        .target(name: "Kernels", dependencies: ["TensorCore", "COpenBLAS", "CKernels"]),
         .target(name: "Layers", dependencies: ["TensorCore", "Kernels"]),
         .target(name: "Optim", dependencies: ["TensorCore", "Layers"]),
         .target(name: "TestSupport", dependencies: ["TensorCore", "Layers"]),

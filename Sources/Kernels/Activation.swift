@@ -1,4 +1,31 @@
+import CKernels
 import Foundation
+
+/// The code CKernels fuses into its stores for `kind`, or nil when it has none for it.
+@inline(__always)
+func fusedActivationCode(_ kind: ActivationKind?) -> Int32? {
+    switch kind {
+    case nil: return 0
+    case .relu?: return 1
+    case .relu6?: return 2
+    default: return nil
+    }
+}
+
+/// y = act(a + b) over `count` values (y may alias a or b): a residual sum and its activation
+/// in one vectorised pass.
+public func addActivate(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int,
+                        activation: ActivationKind?) {
+    if let code = fusedActivationCode(activation) {
+        vigil_add_act(a, b, y, count, code)
+    } else {
+        vigil_add_act(a, b, y, count, 0)
+        activation!.forward(y, y, count: count)
+    }
+}
+
+/// Which vectorised code CKernels runs on this CPU: "avx512", "avx2" or "baseline".
+public var vectorKernelLevel: String { String(cString: vigil_kernels_level()) }
 
 /// Pointwise activation functions with their derivatives, on raw buffers.
 public enum ActivationKind: Sendable, Equatable, Hashable, Codable {

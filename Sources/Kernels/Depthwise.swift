@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 
 /// Direct depthwise convolution (groups == Cin == Cout) over NHWC data: each output
@@ -12,13 +13,39 @@ enum Depthwise {
         for ch in 0..<c { for k in 0..<taps { t[k * c + ch] = w[ch * taps + k] } }
     }
 
+    static func window(_ k: Conv2dKernel) -> vigil_window {
+        let g = k.geometry
+        return vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(k.inC), out_h: Int32(g.outH), out_w: Int32(g.outW),
+                            kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                            pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW))
+    }
+
+    /// The vectorised kernel (CKernels) with bias and ReLU/ReLU6 fused into its store; other
+    /// activations run over each finished row.
     static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
                         y: UnsafeMutablePointer<Float>, context: Context) {
         let g = k.geometry, c = k.inC, taps = g.kernelH * g.kernelW
         let wt = context.scratch(1, count: taps * c).baseAddress!
         transposed(weight, c: c, taps: taps, into: wt)
+        var win = window(k)
+        let fused = fusedActivationCode(epilogue.activation)
+        let rest = fused == nil ? epilogue.activation : nil
+        let rowWidth = g.outW * c
+        withUnsafePointer(to: &win) { wp in
+            context.parallelFor(k.batch * g.outH) { row in
+                vigil_depthwise_rows(x, wt, epilogue.bias, fused ?? 0, wp, y, Int32(row), Int32(row + 1))
+                if let rest { let r = y + row * rowWidth; rest.forward(r, r, count: rowWidth) }
+            }
+        }
+    }
+
+    /// Naive reference of the forward pass (the kernel tests compare against it and the
+    /// convolution reference).
+    static func forwardReference(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
+                                 y: UnsafeMutablePointer<Float>) {
+        let g = k.geometry, c = k.inC
         let oh = g.outH, ow = g.outW
-        context.parallelFor(k.batch * oh) { row in
+        for row in 0..<(k.batch * oh) {
             let n = row / oh, oy = row % oh
             let xin = x + n * g.inH * g.inW * c
             for ox in 0..<ow {
@@ -31,8 +58,7 @@ enum Depthwise {
                         let ix = ox * g.strideW - g.padLeft + kx * g.dilationW
                         if ix < 0 || ix >= g.inW { continue }
                         let src = xin + (iy * g.inW + ix) * c
-                        let wk = wt + (ky * g.kernelW + kx) * c
-                        for ch in 0..<c { out[ch] += src[ch] * wk[ch] }
+                        for ch in 0..<c { out[ch] += src[ch] * weight[ch * g.kernelH * g.kernelW + ky * g.kernelW + kx] }
                     }
                 }
                 epilogue.apply(out, rows: 1)

@@ -1,3 +1,4 @@
+import CKernels
 import TensorCore
 
 /// Max and average pooling over NHWC data, forward and backward.
@@ -26,6 +27,18 @@ public enum Pooling {
                     }
                 }
             }
+        }
+    }
+
+    /// y = max over each window, for inference: no arg-max, vectorised over channels
+    /// (CKernels). Same values as `maxForward`.
+    public static func maxForwardInference(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, geometry g: ConvGeometry,
+                                           y: UnsafeMutablePointer<Float>, context: Context) {
+        var win = vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(c), out_h: Int32(g.outH), out_w: Int32(g.outW),
+                               kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                               pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW))
+        withUnsafePointer(to: &win) { wp in
+            context.parallelFor(batch * g.outH) { row in vigil_maxpool_rows(x, wp, y, Int32(row), Int32(row + 1)) }
         }
     }
 

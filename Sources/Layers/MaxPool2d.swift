@@ -25,6 +25,14 @@ public final class MaxPool2d: Layer {
         precondition(x.shape.rank == 4, "\(name): expected (N, H, W, C), got \(x.shape)")
         let g = geometry(x.shape)
         prepare(&output, [x.shape[0], g.outH, g.outW, x.shape[3]], training: training)
+        if !training {
+            x.data.withUnsafeBufferPointer { xp in
+                output.data.withUnsafeMutableBufferPointer {
+                    Pooling.maxForwardInference(xp.baseAddress!, batch: x.shape[0], channels: x.shape[3], geometry: g, y: $0.baseAddress!, context: context)
+                }
+            }
+            return output
+        }
         if argmax.count != output.count { argmax = [Int32](repeating: 0, count: output.count) }
         inShape = x.shape
         x.data.withUnsafeBufferPointer { xp in

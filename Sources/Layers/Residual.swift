@@ -28,18 +28,30 @@ public final class Residual: Layer {
         let b = body.forward(x, context: context, training: training)
         let s = shortcut?.forward(x, context: context, training: training) ?? x
         precondition(b.shape == s.shape, "\(name): body gives \(b.shape), shortcut \(s.shape)")
-        prepare(&sum, b.shape, training: training)
-        sum.data.withUnsafeMutableBufferPointer { o in
-            b.data.withUnsafeBufferPointer { bp in
-                s.data.withUnsafeBufferPointer { sp in for i in 0..<o.count { o[i] = bp[i] + sp[i] } }
-            }
+        // Inference: sum and activation in one pass; training keeps the sum for backward.
+        if !training, let act = activation {
+            prepare(&output, b.shape, training: false)
+            Self.add(b, s, into: &output, activation: act)
+            return output
         }
+        prepare(&sum, b.shape, training: training)
+        Self.add(b, s, into: &sum, activation: nil)
         guard let act = activation else { return sum }
         prepare(&output, sum.shape, training: training)
         sum.data.withUnsafeBufferPointer { sp in
             output.data.withUnsafeMutableBufferPointer { act.forward(sp.baseAddress!, $0.baseAddress!, count: sp.count) }
         }
         return output
+    }
+
+    static func add(_ b: Tensor, _ s: Tensor, into o: inout Tensor, activation: ActivationKind?) {
+        o.data.withUnsafeMutableBufferPointer { op in
+            b.data.withUnsafeBufferPointer { bp in
+                s.data.withUnsafeBufferPointer { sp in
+                    addActivate(bp.baseAddress!, sp.baseAddress!, op.baseAddress!, count: op.count, activation: activation)
+                }
+            }
+        }
     }
 
     public func backward(_ dy: Tensor, context: Context) -> Tensor {

@@ -1,0 +1,63 @@
+import XCTest
+import TensorCore
+@testable import Kernels
+
+/// The vectorised C kernels against the naive references, at channel counts that exercise
+/// full 64-channel blocks, their tails, and odd widths.
+final class VectorKernelTests: XCTestCase {
+    func testDepthwiseAgainstReferenceAcrossBlocksAndActivations() {
+        var rng = SeededRNG(seed: 21)
+        let ctx = Context(threads: 2)
+        let shapes: [(n: Int, h: Int, w: Int, c: Int, k: Int, s: Int, pad: (Int, Int, Int, Int))] = [
+            (2, 9, 7, 144, 3, 1, (1, 1, 1, 1)), (1, 8, 8, 64, 3, 2, (0, 0, 1, 1)), (3, 5, 6, 7, 5, 2, (2, 2, 2, 2)),
+            (1, 6, 6, 200, 3, 1, (1, 1, 1, 1)), (1, 4, 4, 1, 3, 1, (1, 1, 1, 1)),
+        ]
+        for sh in shapes {
+            let g = ConvGeometry(inH: sh.h, inW: sh.w, kernel: (sh.k, sh.k), stride: (sh.s, sh.s), padding: sh.pad)
+            let k = Conv2dKernel(batch: sh.n, inC: sh.c, outC: sh.c, groups: sh.c, geometry: g)
+            XCTAssertTrue(sh.c == 1 || k.isDepthwise)
+            let x = Tensor.uniform([sh.n * sh.h * sh.w * sh.c], -1, 1, rng: &rng).data
+            let w = Tensor.uniform([sh.c * sh.k * sh.k], -1, 1, rng: &rng).data
+            let b = Tensor.uniform([sh.c], -1, 1, rng: &rng).data
+            for act in [nil, ActivationKind.relu, .relu6, .silu] {
+                for bias in [true, false] {
+                    var y = [Float](repeating: .nan, count: sh.n * g.outH * g.outW * sh.c)
+                    var ref = y
+                    b.withUnsafeBufferPointer { bp in
+                        let e = Epilogue(bias: bias ? bp.baseAddress : nil, activation: act, channels: sh.c)
+                        y.withUnsafeMutableBufferPointer { Depthwise.forward(k, x: x, weight: w, epilogue: e, y: $0.baseAddress!, context: ctx) }
+                        ref.withUnsafeMutableBufferPointer { Depthwise.forwardReference(k, x: x, weight: w, epilogue: e, y: $0.baseAddress!) }
+                    }
+                    assertClose(y, ref, rtol: 1e-5, atol: 1e-5, "depthwise \(sh) \(String(describing: act)) bias \(bias)")
+                }
+            }
+        }
+        XCTAssertTrue(["avx512", "avx2", "baseline"].contains(vectorKernelLevel))
+    }
+
+    func testMaxPoolInferenceEqualsTrainingPath() {
+        var rng = SeededRNG(seed: 4)
+        let ctx = Context(threads: 2)
+        for (n, h, w, c, k, s, p) in [(2, 112, 12, 64, 3, 2, 1), (1, 7, 9, 70, 2, 2, 0), (3, 5, 5, 3, 3, 1, 1)] {
+            let x = Tensor.uniform([n * h * w * c], -5, 5, rng: &rng).data
+            let g = ConvGeometry(inH: h, inW: w, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
+            var y = [Float](repeating: .nan, count: n * g.outH * g.outW * c), fast = y
+            var arg = [Int32](repeating: 0, count: y.count)
+            y.withUnsafeMutableBufferPointer { yp in
+                arg.withUnsafeMutableBufferPointer { Pooling.maxForward(x, batch: n, channels: c, geometry: g, y: yp.baseAddress!, argmax: $0.baseAddress!, context: ctx) }
+            }
+            fast.withUnsafeMutableBufferPointer { Pooling.maxForwardInference(x, batch: n, channels: c, geometry: g, y: $0.baseAddress!, context: ctx) }
+            XCTAssertEqual(fast, y)
+        }
+    }
+
+    func testAddActivate() {
+        let a: [Float] = [-3, -1, 0.5, 4, 7, 2], b: [Float] = [1, 0.5, 0.25, 3, 0, -10]
+        var y = [Float](repeating: 0, count: 6)
+        for (act, want) in [(nil, [-2, -0.5, 0.75, 7, 7, -8]), (ActivationKind.relu, [0, 0, 0.75, 7, 7, 0]),
+                            (.relu6, [0, 0, 0.75, 6, 6, 0]), (.leakyRelu(slope: 0.5), [-1, -0.25, 0.75, 7, 7, -4])] as [(ActivationKind?, [Float])] {
+            y.withUnsafeMutableBufferPointer { addActivate(a, b, $0.baseAddress!, count: 6, activation: act) }
+            XCTAssertEqual(y, want, "\(String(describing: act))")
+        }
+    }
+}
