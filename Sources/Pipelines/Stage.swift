@@ -71,14 +71,16 @@ public struct StageEnvironment {
         return path
     }
 
-    /// Loads `spec` once per worker (one copy with `planOnly`), fused for inference.
+    /// One model per worker (one with `planOnly`), fused for inference when `fuse`: loaded
+    /// once, the others replicas sharing its weights.
     public func loadReplicas(_ spec: String, fuse: Bool = true) throws -> [Model] {
         let path = resolve(spec)
-        return try (0..<(planOnly ? 1 : workers)).map { _ in
-            let m = try store.load(path)
-            if fuse { m.network.fuseForInference() }
-            return m
-        }
+        // One load; the other workers get replicas that share its weights.
+        let m = try store.load(path)
+        if fuse { m.network.fuseForInference() }
+        var all = [m]
+        for _ in 1..<(planOnly ? 1 : max(workers, 1)) { all.append(try m.replica(fused: fuse)) }
+        return all
     }
 
     public func outputPath(_ p: String) -> String {
