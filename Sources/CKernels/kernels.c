@@ -84,6 +84,99 @@ void vigil_add_act(const float *a, const float *b, float *y, long count, int act
     }
 }
 
+void vigil_winograd_weights(const float *w, int cout, int cin, float *u) {
+    const long plane = (long)cin * cout;
+    for (int o = 0; o < cout; o++) {
+        for (int i = 0; i < cin; i++) {
+            float g[3][3], t[4][3];
+            for (int ky = 0; ky < 3; ky++)
+                for (int kx = 0; kx < 3; kx++) g[ky][kx] = w[(((long)o * 3 + ky) * 3 + kx) * cin + i];
+            // t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+            for (int kx = 0; kx < 3; kx++) {
+                t[0][kx] = g[0][kx];
+                t[1][kx] = 0.5f * (g[0][kx] + g[1][kx] + g[2][kx]);
+                t[2][kx] = 0.5f * (g[0][kx] - g[1][kx] + g[2][kx]);
+                t[3][kx] = g[2][kx];
+            }
+            // u = t Gᵀ.
+            for (int r = 0; r < 4; r++) {
+                float e[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
+                for (int c = 0; c < 4; c++) u[(r * 4 + c) * plane + (long)i * cout + o] = e[c];
+            }
+        }
+    }
+}
+
+CLONES
+void vigil_winograd_input(const float *x, const vigil_window *g, int tiles_h, int tiles_w, long t0, long t1,
+                          const float *zeros, float *v) {
+    const int c = g->channels;
+    const long tb = t1 - t0, per_image = (long)tiles_h * tiles_w;
+    for (long t = t0; t < t1; t++) {
+        const long n = t / per_image, r = t % per_image;
+        const int ty = (int)(r / tiles_w), tx = (int)(r % tiles_w);
+        const float *d[4][4];
+        for (int a = 0; a < 4; a++) {
+            const int iy = 2 * ty - g->pad_top + a;
+            for (int b = 0; b < 4; b++) {
+                const int ix = 2 * tx - g->pad_left + b;
+                d[a][b] = (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w)
+                    ? zeros : x + ((n * g->in_h + iy) * (long)g->in_w + ix) * c;
+            }
+        }
+        float *out = v + (t - t0) * c;
+        const long step = tb * c;
+        for (int ch = 0; ch < c; ch++) {
+            float s[4][4];
+            // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
+            for (int b = 0; b < 4; b++) {
+                const float d0 = d[0][b][ch], d1 = d[1][b][ch], d2 = d[2][b][ch], d3 = d[3][b][ch];
+                s[0][b] = d0 - d2; s[1][b] = d1 + d2; s[2][b] = d2 - d1; s[3][b] = d1 - d3;
+            }
+            // (Bᵀ d) B: the same on columns.
+            for (int a = 0; a < 4; a++) {
+                out[(a * 4 + 0) * step + ch] = s[a][0] - s[a][2];
+                out[(a * 4 + 1) * step + ch] = s[a][1] + s[a][2];
+                out[(a * 4 + 2) * step + ch] = s[a][2] - s[a][1];
+                out[(a * 4 + 3) * step + ch] = s[a][1] - s[a][3];
+            }
+        }
+    }
+}
+
+CLONES
+void vigil_winograd_output(const float *m, const vigil_window *g, int tiles_h, int tiles_w, long t0, long t1,
+                           const float *bias, int act, float *sink, float *y) {
+    const int o = g->channels;
+    const long tb = t1 - t0, per_image = (long)tiles_h * tiles_w;
+    const long step = tb * o;
+    for (long t = t0; t < t1; t++) {
+        const long n = t / per_image, r = t % per_image;
+        const int ty = (int)(r / tiles_w), tx = (int)(r % tiles_w);
+        float *dst[2][2];
+        for (int a = 0; a < 2; a++)
+            for (int b = 0; b < 2; b++) {
+                const int oy = 2 * ty + a, ox = 2 * tx + b;
+                dst[a][b] = (oy < g->out_h && ox < g->out_w) ? y + ((n * g->out_h + oy) * (long)g->out_w + ox) * o : sink;
+            }
+        const float *src = m + (t - t0) * o;
+        for (int ch = 0; ch < o; ch++) {
+            float q[4][2];
+            // M A: columns m0 + m1 + m2 and m1 − m2 − m3.
+            for (int a = 0; a < 4; a++) {
+                const float m0 = src[(a * 4 + 0) * step + ch], m1 = src[(a * 4 + 1) * step + ch];
+                const float m2 = src[(a * 4 + 2) * step + ch], m3 = src[(a * 4 + 3) * step + ch];
+                q[a][0] = m0 + m1 + m2; q[a][1] = m1 - m2 - m3;
+            }
+            const float bv = bias ? bias[ch] : 0.0f;
+            for (int b = 0; b < 2; b++) {
+                dst[0][b][ch] = activate(q[0][b] + q[1][b] + q[2][b] + bv, act);
+                dst[1][b][ch] = activate(q[1][b] - q[2][b] - q[3][b] + bv, act);
+            }
+        }
+    }
+}
+
 const char *vigil_kernels_level(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")

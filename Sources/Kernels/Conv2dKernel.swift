@@ -1,3 +1,4 @@
+import Foundation
 import TensorCore
 
 /// A 2-D convolution over NHWC data as im2col + GEMM.
@@ -21,6 +22,12 @@ public struct Conv2dKernel: Sendable, Hashable {
     /// Stride-1 convolutions use shifted GEMMs instead of im2col when the padded grid is at
     /// most this many times the output (see `ShiftConv`); 0 turns the path off.
     public var shiftedGEMMMaxGrowth = 1.2
+    /// 3×3 stride-1 convolutions run Winograd F(2×2, 3×3) in the forward pass (see `Winograd`).
+    public var winograd = Conv2dKernel.winogradDefault
+    /// Tiles per Winograd block; 0 sizes blocks to the cache.
+    public var winogradTileBlock = 0
+    /// The process-wide default for `winograd` (VIGIL_WINOGRAD=0 turns it off, for comparisons).
+    public static let winogradDefault = ProcessInfo.processInfo.environment["VIGIL_WINOGRAD"] != "0"
 
     public init(batch: Int, inC: Int, outC: Int, groups: Int = 1, geometry: ConvGeometry) {
         precondition(groups >= 1 && inC % groups == 0 && outC % groups == 0, "channels must divide into groups")
@@ -61,6 +68,8 @@ public struct Conv2dKernel: Sendable, Hashable {
         let epilogue = Epilogue(bias: bias, activation: activation, channels: outC)
         if isDepthwise {
             Depthwise.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
+        } else if Winograd.suits(self) {
+            Winograd.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if ShiftConv.suits(self) {
             ShiftConv.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if isPointwise {

@@ -35,6 +35,40 @@ final class VectorKernelTests: XCTestCase {
         XCTAssertTrue(["avx512", "avx2", "baseline"].contains(vectorKernelLevel))
     }
 
+    func testWinogradAgainstDirectConvolution() {
+        var rng = SeededRNG(seed: 31)
+        // (batch, h, w, cin, cout, pad): odd sizes leave half tiles at the edges; pad 0 and 2
+        // move the patches; small blocks force several per thread.
+        let shapes: [(Int, Int, Int, Int, Int, (Int, Int, Int, Int))] = [
+            (2, 7, 9, 16, 24, (1, 1, 1, 1)), (1, 8, 8, 32, 16, (0, 0, 0, 0)), (3, 5, 6, 20, 17, (2, 2, 2, 2)),
+            (1, 14, 14, 64, 64, (1, 1, 1, 1)), (2, 6, 5, 16, 16, (0, 1, 1, 0)),
+        ]
+        for threads in [1, 2] {
+            let ctx = Context(threads: threads)
+            for (n, h, w, cin, cout, pad) in shapes {
+                let g = ConvGeometry(inH: h, inW: w, kernel: (3, 3), stride: (1, 1), padding: pad)
+                var k = Conv2dKernel(batch: n, inC: cin, outC: cout, geometry: g)
+                XCTAssertTrue(Winograd.suits(k))
+                let x = Tensor.uniform([n * h * w * cin], -1, 1, rng: &rng).data
+                let wt = Tensor.uniform([cout * 9 * cin], -1, 1, rng: &rng).data
+                let b = Tensor.uniform([cout], -1, 1, rng: &rng).data
+                let direct = ConvReference.forward(k, x: x, w: wt, bias: b)
+                for (block, act) in [(0, nil), (3, ActivationKind.relu), (5, .silu), (7, .relu6)] as [(Int, ActivationKind?)] {
+                    k.winogradTileBlock = block
+                    var y = [Float](repeating: .nan, count: direct.count)
+                    y.withUnsafeMutableBufferPointer { k.forward(x: x, weight: wt, bias: b, activation: act, y: $0.baseAddress!, context: ctx) }
+                    var want = direct
+                    if let act { want.withUnsafeMutableBufferPointer { act.forward($0.baseAddress!, $0.baseAddress!, count: $0.count) } }
+                    assertClose(y, want, rtol: 1e-4, atol: 1e-4, "winograd \(n)x\(h)x\(w) \(cin)→\(cout) pad \(pad) block \(block) threads \(threads)")
+                }
+            }
+        }
+        var off = Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), padding: (1, 1, 1, 1)))
+        off.winograd = false
+        XCTAssertFalse(Winograd.suits(off))
+        XCTAssertFalse(Winograd.suits(Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), stride: (2, 2)))))
+    }
+
     func testMaxPoolInferenceEqualsTrainingPath() {
         var rng = SeededRNG(seed: 4)
         let ctx = Context(threads: 2)

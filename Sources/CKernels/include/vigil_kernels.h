@@ -28,6 +28,27 @@ void vigil_maxpool_rows(const float *x, const vigil_window *g, float *y, int row
 /// y = act(a + b), `count` values (y may alias a or b).
 void vigil_add_act(const float *a, const float *b, float *y, long count, int act);
 
+// Winograd F(2×2, 3×3) for 3×3 stride-1 convolutions (Lavin & Gray 2016): each 2×2 output
+// tile costs 16 multiplies per (input, output) channel pair instead of 36. Tiles are
+// numbered n · tiles_h · tiles_w + ty · tiles_w + tx; tile (ty, tx) covers output rows
+// 2ty, 2ty + 1 and columns 2tx, 2tx + 1, and reads the 4×4 input patch whose top-left is
+// (2ty − pad_top, 2tx − pad_left).
+
+/// U = G g Gᵀ for every (output, input) channel pair: `w` is (O, 3, 3, I), `u` is
+/// (16, I, O), so that u + p·I·O is the I×O matrix of position p.
+void vigil_winograd_weights(const float *w, int cout, int cin, float *u);
+
+/// V = Bᵀ d B for tiles [t0, t1): `v` is (16, t1 − t0, C). `g` describes the input (in_h,
+/// in_w, channels, pad_top, pad_left); `zeros` holds C zeros (reads outside the image).
+void vigil_winograd_input(const float *x, const vigil_window *g, int tiles_h, int tiles_w, long t0, long t1,
+                          const float *zeros, float *v);
+
+/// Y = Aᵀ M A for tiles [t0, t1), plus bias and activation, into y (N, out_h, out_w, O).
+/// `m` is (16, t1 − t0, O); `g` gives out_h, out_w and channels = O; `sink` holds O
+/// floats that take the writes of tile pixels past the image's edge.
+void vigil_winograd_output(const float *m, const vigil_window *g, int tiles_h, int tiles_w, long t0, long t1,
+                           const float *bias, int act, float *sink, float *y);
+
 /// Which code the loader chose: "avx512", "avx2" or "baseline".
 const char *vigil_kernels_level(void);
 

@@ -1,0 +1,77 @@
+import CKernels
+import TensorCore
+
+/// Winograd F(2×2, 3×3) for 3×3, stride-1, ungrouped convolutions (Lavin & Gray, "Fast
+/// Algorithms for Convolutional Neural Networks", 2016).
+///
+/// Each 2×2 output tile comes from a 4×4 input patch d as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A.
+/// Summed over input channels, the element-wise product becomes 16 independent GEMMs,
+/// one per position p of the 4×4 transformed tile:
+///
+///     M_p (tiles × Cout) = V_p (tiles × Cin) · U_p (Cin × Cout)
+///
+/// so the multiply count is 16 per tile and channel pair against 36 for the direct form
+/// (2.25× fewer). Transforms run in CKernels, vectorised over the contiguous NHWC channels;
+/// tiles go in blocks sized to stay in cache, one block per thread, each with a one-thread
+/// GEMM. Rounding differs from direct convolution by a few ulps of the inputs' scale (the
+/// tests allow 1e-4 relative).
+///
+/// Forward only: backward passes keep their direct forms (the weight gradient of a Winograd
+/// forward is the direct convolution's).
+enum Winograd {
+    /// 3×3, stride 1, no dilation, one group, and enough channels for the GEMMs to pay.
+    static func suits(_ k: Conv2dKernel) -> Bool {
+        let g = k.geometry
+        return k.winograd && k.groups == 1 && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
+            && g.dilationH == 1 && g.dilationW == 1 && k.inC >= 16 && k.outC >= 16
+    }
+
+    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
+                        y: UnsafeMutablePointer<Float>, context: Context) {
+        let g = k.geometry, cin = k.inC, cout = k.outC
+        let tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2
+        let tiles = k.batch * tilesH * tilesW
+        // About 2 MB of transformed input and output per block.
+        let block = k.winogradTileBlock > 0 ? k.winogradTileBlock : max(32, (2 << 20) / (64 * (cin + cout)))
+        let blocks = (tiles + block - 1) / block
+        let workers = min(context.threads, blocks)
+
+        let u = context.scratch(40, count: 16 * cin * cout).baseAddress!
+        vigil_winograd_weights(weight, Int32(cout), Int32(cin), u)
+        let zeros = context.scratch(41, count: cin + workers * cout).baseAddress!
+        zeros.update(repeating: 0, count: cin)
+        let perWorker = 16 * block * (cin + cout)
+        let work = context.scratch(42, count: workers * perWorker).baseAddress!
+
+        var inWin = vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(cin), out_h: Int32(g.outH), out_w: Int32(g.outW),
+                                 kernel_h: 3, kernel_w: 3, stride_h: 1, stride_w: 1,
+                                 pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: 1, dilation_w: 1)
+        var outWin = inWin
+        outWin.channels = Int32(cout)
+        let fused = fusedActivationCode(epilogue.activation)
+        let rest = fused == nil ? epilogue.activation : nil
+        // Few blocks (small maps, batch 1): one worker with the GEMMs threaded instead.
+        let gemmContext = workers > 1 ? (0..<workers).map { _ in Context(threads: 1) } : [context]
+
+        withUnsafePointer(to: &inWin) { inP in
+            withUnsafePointer(to: &outWin) { outP in
+                context.parallelFor(workers) { w in
+                    let v = work + w * perWorker, m = v + 16 * block * cin
+                    let sink = zeros + cin + w * cout
+                    var b = w
+                    while b < blocks {
+                        let t0 = b * block, t1 = min(tiles, t0 + block), tb = t1 - t0
+                        vigil_winograd_input(x, inP, Int32(tilesH), Int32(tilesW), t0, t1, zeros, v)
+                        for p in 0..<16 {
+                            gemm(m: tb, n: cout, k: cin, a: v + p * tb * cin, lda: cin, b: u + p * cin * cout, ldb: cout,
+                                 c: m + p * tb * cout, ldc: cout, context: gemmContext[w])
+                        }
+                        vigil_winograd_output(m, outP, Int32(tilesH), Int32(tilesW), t0, t1, epilogue.bias, fused ?? 0, sink, y)
+                        b += workers
+                    }
+                }
+            }
+        }
+        if let rest { rest.forward(y, y, count: k.batch * g.outH * g.outW * cout) }
+    }
+}
