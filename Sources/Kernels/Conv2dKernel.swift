@@ -124,6 +124,17 @@ public struct Conv2dKernel: Sendable, Hashable {
             Depthwise.backward(self, x: x, weight: weight, dy: dy, dx: dx, dw: dw, context: context)
             return
         }
+        if let dx, Winograd.suitsBackwardData(self) {
+            // The weight gradient keeps its direct form; the data gradient is a Winograd
+            // convolution of dy with the flipped, transposed weight.
+            if ShiftConv.suits(self) {
+                ShiftConv.backward(self, x: x, weight: weight, dy: dy, dx: nil, dw: dw, context: context)
+            } else {
+                backwardWeights(x: x, dy: dy, dw: dw, context: context)
+            }
+            Winograd.backwardData(self, weight: weight, dy: dy, dx: dx, context: context)
+            return
+        }
         if ShiftConv.suits(self) {
             ShiftConv.backward(self, x: x, weight: weight, dy: dy, dx: dx, dw: dw, context: context)
             return

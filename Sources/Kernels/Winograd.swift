@@ -16,8 +16,9 @@ import TensorCore
 /// GEMM. Rounding differs from direct convolution by a few ulps of the inputs' scale (the
 /// tests allow 1e-4 relative).
 ///
-/// Forward only: backward passes keep their direct forms (the weight gradient of a Winograd
-/// forward is the direct convolution's).
+/// The data gradient of such a convolution is itself one (of dy, with the weight flipped
+/// and its channel axes swapped), so backward runs it through the same code; the weight
+/// gradient keeps its direct form.
 enum Winograd {
     /// 3×3, stride 1, no dilation, one group, and enough channels for the GEMMs to pay.
     static func suits(_ k: Conv2dKernel) -> Bool {
@@ -73,5 +74,32 @@ enum Winograd {
             }
         }
         if let rest { rest.forward(y, y, count: k.batch * g.outH * g.outW * cout) }
+    }
+
+    /// Backward data qualifies when forward does and no side is padded by more than 2 (the
+    /// gradient's convolution pads by 2 − p).
+    static func suitsBackwardData(_ k: Conv2dKernel) -> Bool {
+        let g = k.geometry
+        return suits(k) && [g.padTop, g.padLeft, g.padBottom, g.padRight].allSatisfy { $0 <= 2 }
+    }
+
+    /// dx (overwritten) = conv(dy, w′) with w′[ci, ky, kx, co] = w[co, 2 − ky, 2 − kx, ci],
+    /// padded by 2 − p on each side, so that dx has the input's size.
+    static func backwardData(_ k: Conv2dKernel, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                             dx: UnsafeMutablePointer<Float>, context: Context) {
+        let g = k.geometry, cin = k.inC, cout = k.outC
+        let flipped = context.scratch(43, count: 9 * cin * cout).baseAddress!
+        for co in 0..<cout {
+            for t in 0..<9 {
+                let src = weight + (co * 9 + t) * cin, r = 8 - t
+                for ci in 0..<cin { flipped[(ci * 9 + r) * cout + co] = src[ci] }
+            }
+        }
+        let dg = ConvGeometry(inH: g.outH, inW: g.outW, kernel: (3, 3),
+                              padding: (2 - g.padTop, 2 - g.padLeft, 2 - g.padBottom, 2 - g.padRight))
+        precondition(dg.outH == g.inH && dg.outW == g.inW, "Winograd backward: gradient geometry does not give the input size")
+        var dk = Conv2dKernel(batch: k.batch, inC: cout, outC: cin, geometry: dg)
+        dk.winogradTileBlock = k.winogradTileBlock
+        forward(dk, x: dy, weight: flipped, epilogue: Epilogue(bias: nil, activation: nil, channels: cin), y: dx, context: context)
     }
 }

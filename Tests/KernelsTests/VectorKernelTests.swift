@@ -69,6 +69,43 @@ final class VectorKernelTests: XCTestCase {
         XCTAssertFalse(Winograd.suits(Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), stride: (2, 2)))))
     }
 
+    func testWinogradBackwardDataAgainstReference() {
+        var rng = SeededRNG(seed: 32)
+        let shapes: [(Int, Int, Int, Int, Int, (Int, Int, Int, Int))] = [
+            (2, 7, 9, 16, 24, (1, 1, 1, 1)), (1, 8, 8, 32, 16, (0, 0, 0, 0)), (2, 5, 6, 20, 17, (2, 2, 2, 2)),
+            (2, 6, 5, 16, 16, (0, 1, 2, 0)),
+        ]
+        for threads in [1, 2] {
+            let ctx = Context(threads: threads)
+            for (n, h, w, cin, cout, pad) in shapes {
+                let g = ConvGeometry(inH: h, inW: w, kernel: (3, 3), stride: (1, 1), padding: pad)
+                var k = Conv2dKernel(batch: n, inC: cin, outC: cout, geometry: g)
+                k.winogradTileBlock = 4
+                XCTAssertTrue(Winograd.suitsBackwardData(k))
+                let x = Tensor.uniform([n * h * w * cin], -1, 1, rng: &rng).data
+                let wt = Tensor.uniform([cout * 9 * cin], -1, 1, rng: &rng).data
+                let dy = Tensor.uniform([n * g.outH * g.outW * cout], -1, 1, rng: &rng).data
+                var dx = [Float](repeating: .nan, count: x.count)
+                var dw = [Float](repeating: 0, count: wt.count), db = [Float](repeating: 0, count: cout)
+                dx.withUnsafeMutableBufferPointer { dxp in
+                    dw.withUnsafeMutableBufferPointer { dwp in
+                        db.withUnsafeMutableBufferPointer { dbp in
+                            k.backward(x: x, weight: wt, dy: dy, dx: dxp.baseAddress!, dw: dwp.baseAddress!, db: dbp.baseAddress!, context: ctx)
+                        }
+                    }
+                }
+                let (rdx, rdw, rdb) = ConvReference.backward(k, x: x, w: wt, dy: dy)
+                let what = "\(n)x\(h)x\(w) \(cin)→\(cout) pad \(pad) threads \(threads)"
+                assertClose(dx, rdx, rtol: 1e-4, atol: 1e-4, "winograd dx " + what)
+                assertClose(dw, rdw, "dw " + what)
+                assertClose(db, rdb, "db " + what)
+            }
+        }
+        let deep = Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), padding: (3, 3, 3, 3)))
+        XCTAssertTrue(Winograd.suits(deep))
+        XCTAssertFalse(Winograd.suitsBackwardData(deep), "padding 3 would need a negative gradient padding")
+    }
+
     func testMaxPoolInferenceEqualsTrainingPath() {
         var rng = SeededRNG(seed: 4)
         let ctx = Context(threads: 2)
