@@ -7,7 +7,18 @@
 //
 //   vigil-bench conv [--batch N] [--threads 1,2]
 //     ResNet-18's convolution shapes, forward and backward, beside same-run sgemm.
+//
+//   vigil-bench loader [FOLDER] [--epochs N]
+//     Datasets.Loader throughput (decode + augment into batches), 1 and 2 threads.
+//
+//   vigil-bench models [--nets resnet18,...] [--batch 1,32] [--threads 1,2] [--modes infer,train]
+//                      [--min-time S] [--json FILE] [--parallel intra|replicas] [--no-sgemm]
+//                      [--train-batch 32] [--sgemm-n 1024] [--detect-freeze 4] [--header-only]
+//     Whole zoo networks (resnet18, resnet50, mobilenet_v2, efficientnet_lite0, crop_vgg,
+//     mobilenet_v2_detect at 512x384): fused inference and an SGD training step, images/s,
+//     effective GFLOP/s against a same-run sgemm, peak RSS (see ModelsBench.swift).
 import Dispatch
+import Kernels
 import Foundation
 import ImageIO
 
@@ -109,11 +120,16 @@ do {
     case "decode": try runDecode(Array(arguments.dropFirst()))
     case "conv": runConv(Array(arguments.dropFirst()))
     case "loader": try runLoader(Array(arguments.dropFirst()))
+    case "models":
+        BLASCore.restartWithTheCPUsKernels()
+        try runModels(Array(arguments.dropFirst()))
     default:
         print("""
         usage: vigil-bench decode [FOLDER] [--passes N] [--json FILE]
                vigil-bench conv [--batch N] [--threads 1,2] [--only NAME]
                vigil-bench loader [FOLDER] [--epochs N]
+               vigil-bench models [--nets a,b] [--batch 1,32] [--threads 1,2] [--modes infer,train] [--min-time S] [--json FILE]
+                                  [--parallel intra|replicas] [--no-sgemm] [--train-batch N] [--sgemm-n N] [--detect-freeze N] [--header-only]
         """)
         exit(arguments.isEmpty ? 0 : 64)
     }

@@ -84,24 +84,29 @@ void vigil_add_act(const float *a, const float *b, float *y, long count, int act
     }
 }
 
+CLONES
 void vigil_winograd_weights(const float *w, int cout, int cin, float *u) {
-    const long plane = (long)cin * cout;
+    const long plane = (long)cout * cin;
     for (int o = 0; o < cout; o++) {
+        const float *g = w + (long)o * 9 * cin;
+        float *dst = u + (long)o * cin;
+        // Vectorised over input channels: nine contiguous rows in, sixteen contiguous rows out.
         for (int i = 0; i < cin; i++) {
-            float g[3][3], t[4][3];
-            for (int ky = 0; ky < 3; ky++)
-                for (int kx = 0; kx < 3; kx++) g[ky][kx] = w[(((long)o * 3 + ky) * 3 + kx) * cin + i];
+            float t[4][3];
             // t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
             for (int kx = 0; kx < 3; kx++) {
-                t[0][kx] = g[0][kx];
-                t[1][kx] = 0.5f * (g[0][kx] + g[1][kx] + g[2][kx]);
-                t[2][kx] = 0.5f * (g[0][kx] - g[1][kx] + g[2][kx]);
-                t[3][kx] = g[2][kx];
+                const float g0 = g[kx * cin + i], g1 = g[(3 + kx) * cin + i], g2 = g[(6 + kx) * cin + i];
+                t[0][kx] = g0;
+                t[1][kx] = 0.5f * (g0 + g1 + g2);
+                t[2][kx] = 0.5f * (g0 - g1 + g2);
+                t[3][kx] = g2;
             }
             // u = t Gᵀ.
             for (int r = 0; r < 4; r++) {
-                float e[4] = {t[r][0], 0.5f * (t[r][0] + t[r][1] + t[r][2]), 0.5f * (t[r][0] - t[r][1] + t[r][2]), t[r][2]};
-                for (int c = 0; c < 4; c++) u[(r * 4 + c) * plane + (long)i * cout + o] = e[c];
+                dst[(r * 4 + 0) * plane + i] = t[r][0];
+                dst[(r * 4 + 1) * plane + i] = 0.5f * (t[r][0] + t[r][1] + t[r][2]);
+                dst[(r * 4 + 2) * plane + i] = 0.5f * (t[r][0] - t[r][1] + t[r][2]);
+                dst[(r * 4 + 3) * plane + i] = t[r][2];
             }
         }
     }

@@ -39,4 +39,25 @@ public enum BLASCore {
         }
         return nil
     }
+
+    /// Starts this program again (once) with `OPENBLAS_CORETYPE` naming the kernels the CPU
+    /// allows, when the loaded ones are weaker: OpenBLAS reads the variable only when it
+    /// loads. That includes an `OPENBLAS_CORETYPE` already set to a weaker core (a machine
+    /// image that sets Haswell everywhere runs AVX2 code on AVX-512 CPUs at about half the
+    /// sgemm speed); `VIGIL_KEEP_OPENBLAS_CORETYPE=1` keeps such a setting as it is.
+    /// Returns only when no restart was needed or the restart failed.
+    public static func restartWithTheCPUsKernels() {
+        #if os(Linux)
+        let env = ProcessInfo.processInfo.environment
+        guard env["VIGIL_BLAS_RESTARTED"] == nil, env["VIGIL_KEEP_OPENBLAS_CORETYPE"] != "1",
+              let core = suggestion(current: name, cpuFlags: cpuFlags()) else { return }
+        let previous = env["OPENBLAS_CORETYPE"]
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("VIGIL_BLAS_RESTARTED", previous.map { "from \($0)" } ?? "1", 1)
+        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", argv)
+        // Still here: the restart failed; go on with the kernels already loaded.
+        if let previous { setenv("OPENBLAS_CORETYPE", previous, 1) } else { unsetenv("OPENBLAS_CORETYPE") }
+        #endif
+    }
 }

@@ -24,8 +24,20 @@ public struct Conv2dKernel: Sendable, Hashable {
     public var shiftedGEMMMaxGrowth = 1.2
     /// 3×3 stride-1 convolutions run Winograd F(2×2, 3×3) in the forward pass (see `Winograd`).
     public var winograd = Conv2dKernel.winogradDefault
-    /// Tiles per Winograd block; 0 sizes blocks to the cache.
+    /// Tiles per Winograd block; 0 sizes blocks by memory and thread count.
     public var winogradTileBlock = 0
+    /// Fewer 2×2 output tiles than this in a call: direct convolution instead.
+    public var winogradMinTiles = 64
+
+    /// Whether the forward pass runs Winograd (3×3, stride 1, enough channels and tiles).
+    public var usesWinograd: Bool { Winograd.suits(self) }
+    /// Floats of the transformed weight that `forward` can take ready-made.
+    public var winogradWeightCount: Int { 16 * inC * outC }
+    /// The transformed weight (16, Cout, Cin) of `weight` (Cout, 3, 3, Cin), for a layer to
+    /// keep between inference calls.
+    public func transformWinogradWeights(_ weight: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>) {
+        Winograd.transformWeights(weight, cout: outC, cin: inC, into: u)
+    }
     /// The process-wide default for `winograd` (VIGIL_WINOGRAD=0 turns it off, for comparisons).
     public static let winogradDefault = ProcessInfo.processInfo.environment["VIGIL_WINOGRAD"] != "0"
 
@@ -63,13 +75,13 @@ public struct Conv2dKernel: Sendable, Hashable {
     /// Bias and activation run as an epilogue on each block of output rows right after the
     /// GEMM that wrote it, while the block is still in cache, instead of as extra passes over
     /// the whole output.
-    public func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+    public func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, winogradWeights: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?,
                         activation: ActivationKind? = nil, y: UnsafeMutablePointer<Float>, context: Context) {
         let epilogue = Epilogue(bias: bias, activation: activation, channels: outC)
         if isDepthwise {
             Depthwise.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if Winograd.suits(self) {
-            Winograd.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
+            Winograd.forward(self, x: x, weight: weight, transformed: winogradWeights, epilogue: epilogue, y: y, context: context)
         } else if ShiftConv.suits(self) {
             ShiftConv.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if isPointwise {

@@ -20,25 +20,45 @@ import TensorCore
 /// and its channel axes swapped), so backward runs it through the same code; the weight
 /// gradient keeps its direct form.
 enum Winograd {
-    /// 3×3, stride 1, no dilation, one group, and enough channels for the GEMMs to pay.
+    /// 3×3, stride 1, no dilation, one group, enough channels for the GEMMs to pay, and
+    /// enough tiles (below that the GEMMs are too thin and the transforms do not pay back).
     static func suits(_ k: Conv2dKernel) -> Bool {
         let g = k.geometry
         return k.winograd && k.groups == 1 && g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 && g.strideW == 1
             && g.dilationH == 1 && g.dilationW == 1 && k.inC >= 16 && k.outC >= 16
+            && k.batch * ((g.outH + 1) / 2) * ((g.outW + 1) / 2) >= k.winogradMinTiles
     }
 
-    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
-                        y: UnsafeMutablePointer<Float>, context: Context) {
+    /// The (16, Cout, Cin) transformed weight of `weight` (Cout, 3, 3, Cin).
+    static func transformWeights(_ weight: UnsafePointer<Float>, cout: Int, cin: Int, into u: UnsafeMutablePointer<Float>) {
+        vigil_winograd_weights(weight, Int32(cout), Int32(cin), u)
+    }
+
+    /// `transformed`: the weight already through `transformWeights` (layers keep it between
+    /// inference calls); nil transforms it here.
+    static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, transformed: UnsafePointer<Float>?,
+                        epilogue: Epilogue, y: UnsafeMutablePointer<Float>, context: Context) {
         let g = k.geometry, cin = k.inC, cout = k.outC
         let tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2
         let tiles = k.batch * tilesH * tilesW
-        // About 2 MB of transformed input and output per block.
-        let block = k.winogradTileBlock > 0 ? k.winogradTileBlock : max(32, (2 << 20) / (64 * (cin + cout)))
+        // Blocks of up to 8 M floats of transformed input and output per worker: tall enough
+        // that each GEMM's packing of U is paid back, and one or more per thread. Too few
+        // tiles for that: one worker, with the GEMMs threaded instead.
+        let byMemory = max(256, (8 << 20) / (16 * (cin + cout)))
+        let share = (tiles + context.threads - 1) / context.threads
+        let threadedBlocks = share >= 256
+        let block = k.winogradTileBlock > 0 ? k.winogradTileBlock : min(byMemory, threadedBlocks ? share : tiles)
         let blocks = (tiles + block - 1) / block
-        let workers = min(context.threads, blocks)
+        let workers = threadedBlocks || k.winogradTileBlock > 0 ? min(context.threads, blocks) : 1
 
-        let u = context.scratch(40, count: 16 * cin * cout).baseAddress!
-        vigil_winograd_weights(weight, Int32(cout), Int32(cin), u)
+        let u: UnsafePointer<Float>
+        if let transformed {
+            u = transformed
+        } else {
+            let scratch = context.scratch(40, count: 16 * cin * cout).baseAddress!
+            transformWeights(weight, cout: cout, cin: cin, into: scratch)
+            u = UnsafePointer(scratch)
+        }
         let zeros = context.scratch(41, count: cin + workers * cout).baseAddress!
         zeros.update(repeating: 0, count: cin)
         let perWorker = 16 * block * (cin + cout)
@@ -51,7 +71,6 @@ enum Winograd {
         outWin.channels = Int32(cout)
         let fused = fusedActivationCode(epilogue.activation)
         let rest = fused == nil ? epilogue.activation : nil
-        // Few blocks (small maps, batch 1): one worker with the GEMMs threaded instead.
         let gemmContext = workers > 1 ? (0..<workers).map { _ in Context(threads: 1) } : [context]
 
         withUnsafePointer(to: &inWin) { inP in
@@ -64,7 +83,8 @@ enum Winograd {
                         let t0 = b * block, t1 = min(tiles, t0 + block), tb = t1 - t0
                         vigil_winograd_input(x, inP, Int32(tilesH), Int32(tilesW), t0, t1, zeros, v)
                         for p in 0..<16 {
-                            gemm(m: tb, n: cout, k: cin, a: v + p * tb * cin, lda: cin, b: u + p * cin * cout, ldb: cout,
+                            // M_p (tb × Cout) = V_p (tb × Cin) · U_pᵀ, U_p stored (Cout × Cin).
+                            gemm(transB: true, m: tb, n: cout, k: cin, a: v + p * tb * cin, lda: cin, b: u + p * cout * cin, ldb: cin,
                                  c: m + p * tb * cout, ldc: cout, context: gemmContext[w])
                         }
                         vigil_winograd_output(m, outP, Int32(tilesH), Int32(tilesW), t0, t1, epilogue.bias, fused ?? 0, sink, y)
@@ -100,6 +120,6 @@ enum Winograd {
         precondition(dg.outH == g.inH && dg.outW == g.inW, "Winograd backward: gradient geometry does not give the input size")
         var dk = Conv2dKernel(batch: k.batch, inC: cout, outC: cin, geometry: dg)
         dk.winogradTileBlock = k.winogradTileBlock
-        forward(dk, x: dy, weight: flipped, epilogue: Epilogue(bias: nil, activation: nil, channels: cin), y: dx, context: context)
+        forward(dk, x: dy, weight: flipped, transformed: nil, epilogue: Epilogue(bias: nil, activation: nil, channels: cin), y: dx, context: context)
     }
 }

@@ -33,6 +33,11 @@ public final class Conv2d: Layer {
     var input = Tensor(shape: [0])
     var output = Tensor(shape: [0])
     public private(set) var plan: Conv2dKernel?
+    /// Inference keeps the Winograd transform of the weight between calls; it is dropped
+    /// by a training pass or a fold, and rebuilt when the weight's storage or a sample of
+    /// its values changes (a new tensor assigned).
+    var winogradWeights: [Float] = []
+    var winogradKey: [Float] = []
 
     public init(_ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = .symmetric(0),
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, rng: inout SeededRNG) {
@@ -88,22 +93,44 @@ public final class Conv2d: Layer {
         let k = kernelFor(x.shape)
         if training { input = x }
         prepare(&output, [x.shape[0], k.geometry.outH, k.geometry.outW, outChannels], training: training)
+        if training { winogradWeights = []; winogradKey = [] } else if k.usesWinograd { prepareWinogradWeights(k) }
+        let cached = !training && k.usesWinograd && !winogradWeights.isEmpty
         x.data.withUnsafeBufferPointer { xp in
             weight.value.data.withUnsafeBufferPointer { wp in
-                output.data.withUnsafeMutableBufferPointer { yp in
-                    if let b = bias {
-                        b.value.data.withUnsafeBufferPointer { bp in
-                            k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: bp.baseAddress!, activation: fusedActivation,
-                                      y: yp.baseAddress!, context: context)
+                winogradWeights.withUnsafeBufferPointer { up in
+                    output.data.withUnsafeMutableBufferPointer { yp in
+                        let u = cached ? up.baseAddress : nil
+                        if let b = bias {
+                            b.value.data.withUnsafeBufferPointer { bp in
+                                k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, winogradWeights: u, bias: bp.baseAddress!,
+                                          activation: fusedActivation, y: yp.baseAddress!, context: context)
+                            }
+                        } else {
+                            k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, winogradWeights: u, bias: nil,
+                                      activation: fusedActivation, y: yp.baseAddress!, context: context)
                         }
-                    } else {
-                        k.forward(x: xp.baseAddress!, weight: wp.baseAddress!, bias: nil, activation: fusedActivation,
-                                  y: yp.baseAddress!, context: context)
                     }
                 }
             }
         }
         return output
+    }
+
+    /// Rebuilds the kept Winograd weight when the weight is not the one it was made from.
+    func prepareWinogradWeights(_ k: Conv2dKernel) {
+        let key: [Float] = weight.value.data.withUnsafeBufferPointer { wp in
+            let address = UInt(bitPattern: wp.baseAddress)
+            var key = [Float(address & 0xFFFFFF), Float(address >> 24 & 0xFFFFFF), Float(address >> 48), Float(wp.count)]
+            let step = max(1, wp.count / 16)
+            for i in Swift.stride(from: 0, to: wp.count, by: step) { key.append(wp[i]) }
+            return key
+        }
+        if key == winogradKey && winogradWeights.count == k.winogradWeightCount { return }
+        winogradWeights = [Float](repeating: 0, count: k.winogradWeightCount)
+        weight.value.data.withUnsafeBufferPointer { wp in
+            winogradWeights.withUnsafeMutableBufferPointer { k.transformWinogradWeights(wp.baseAddress!, into: $0.baseAddress!) }
+        }
+        winogradKey = key
     }
 
     public func backward(_ dy: Tensor, context: Context) -> Tensor {
@@ -138,6 +165,8 @@ public final class Conv2d: Layer {
         precondition(bn.channels == outChannels, "\(name): BatchNorm has \(bn.channels) channels, conv \(outChannels)")
         let per = weight.value.count / outChannels
         if bias == nil { bias = Parameter("bias", Tensor(shape: [outChannels])) }
+        winogradWeights = []
+        winogradKey = []
         for c in 0..<outChannels {
             let s = bn.gamma.value.data[c] / (bn.runningVar.value.data[c] + bn.eps).squareRoot()
             for i in 0..<per { weight.value.data[c * per + i] *= s }

@@ -42,25 +42,14 @@ extension Vigil {
 
 extension Vigil {
     /// OpenBLAS chose its kernels when it loaded; when they are weaker than the CPU allows (an
-    /// unrecognised CPU model falls back to SSE3 code), start again with `OPENBLAS_CORETYPE`
-    /// naming the right ones. A user's own `OPENBLAS_CORETYPE` is always kept (some machines set
-    /// it on purpose), and the restart happens at most once.
+    /// unrecognised CPU model falls back to SSE3 code, or OPENBLAS_CORETYPE names an older
+    /// core), start again with the right ones (`BLASCore.restartWithTheCPUsKernels`).
     static func useTheCPUsBLASKernels() {
-        #if os(Linux)
         // Only commands that run networks pay for the restart (a few tens of milliseconds).
         let args = CommandLine.arguments.dropFirst()
         guard let command = args.first, ["classify", "detect", "features", "explain", "eval", "train", "train-detect", "finetune", "pipeline", "anomaly"].contains(command),
               !(command == "pipeline" && !args.contains("run")) else { return }
-        let env = ProcessInfo.processInfo.environment
-        guard env["OPENBLAS_CORETYPE"] == nil, env["VIGIL_BLAS_RESTARTED"] == nil,
-              let core = BLASCore.suggestion(current: BLASCore.name, cpuFlags: BLASCore.cpuFlags()) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        setenv("VIGIL_BLAS_RESTARTED", "1", 1)
-        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", argv)
-        // Still here: the restart failed; go on with the kernels already loaded.
-        unsetenv("OPENBLAS_CORETYPE")
-        #endif
+        BLASCore.restartWithTheCPUsKernels()
     }
 }
 

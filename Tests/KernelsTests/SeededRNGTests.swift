@@ -34,6 +34,7 @@ final class BLASCoreTests: XCTestCase {
         XCTAssertEqual(BLASCore.suggestion(current: "Zen", cpuFlags: avx512), "SkylakeX", "an AVX-512 CPU runs AVX-512 code")
         XCTAssertEqual(BLASCore.suggestion(current: "Prescott", cpuFlags: avx512.union(["avx512_bf16"])), "Cooperlake")
         XCTAssertNil(BLASCore.suggestion(current: "SkylakeX", cpuFlags: avx512))
+        XCTAssertEqual(BLASCore.suggestion(current: "Haswell", cpuFlags: avx512), "SkylakeX", "a preset AVX2 core is not enough either")
         XCTAssertEqual(BLASCore.suggestion(current: "Sandybridge", cpuFlags: ["avx", "avx2", "fma"]), "Haswell")
         XCTAssertNil(BLASCore.suggestion(current: "Zen", cpuFlags: ["avx", "avx2", "fma"]))
         XCTAssertNil(BLASCore.suggestion(current: "Prescott", cpuFlags: ["sse3"]), "nothing better to ask for")

@@ -48,6 +48,7 @@ final class VectorKernelTests: XCTestCase {
             for (n, h, w, cin, cout, pad) in shapes {
                 let g = ConvGeometry(inH: h, inW: w, kernel: (3, 3), stride: (1, 1), padding: pad)
                 var k = Conv2dKernel(batch: n, inC: cin, outC: cout, geometry: g)
+                k.winogradMinTiles = 1
                 XCTAssertTrue(Winograd.suits(k))
                 let x = Tensor.uniform([n * h * w * cin], -1, 1, rng: &rng).data
                 let wt = Tensor.uniform([cout * 9 * cin], -1, 1, rng: &rng).data
@@ -64,6 +65,9 @@ final class VectorKernelTests: XCTestCase {
             }
         }
         var off = Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), padding: (1, 1, 1, 1)))
+        XCTAssertFalse(Winograd.suits(off), "16 tiles: below the default minimum")
+        off.winogradMinTiles = 1
+        XCTAssertTrue(Winograd.suits(off))
         off.winograd = false
         XCTAssertFalse(Winograd.suits(off))
         XCTAssertFalse(Winograd.suits(Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), stride: (2, 2)))))
@@ -81,6 +85,7 @@ final class VectorKernelTests: XCTestCase {
                 let g = ConvGeometry(inH: h, inW: w, kernel: (3, 3), stride: (1, 1), padding: pad)
                 var k = Conv2dKernel(batch: n, inC: cin, outC: cout, geometry: g)
                 k.winogradTileBlock = 4
+                k.winogradMinTiles = 1
                 XCTAssertTrue(Winograd.suitsBackwardData(k))
                 let x = Tensor.uniform([n * h * w * cin], -1, 1, rng: &rng).data
                 let wt = Tensor.uniform([cout * 9 * cin], -1, 1, rng: &rng).data
@@ -101,7 +106,8 @@ final class VectorKernelTests: XCTestCase {
                 assertClose(db, rdb, "db " + what)
             }
         }
-        let deep = Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), padding: (3, 3, 3, 3)))
+        var deep = Conv2dKernel(batch: 1, inC: 16, outC: 16, geometry: ConvGeometry(inH: 8, inW: 8, kernel: (3, 3), padding: (3, 3, 3, 3)))
+        deep.winogradMinTiles = 1
         XCTAssertTrue(Winograd.suits(deep))
         XCTAssertFalse(Winograd.suitsBackwardData(deep), "padding 3 would need a negative gradient padding")
     }

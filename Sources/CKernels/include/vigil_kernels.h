@@ -35,7 +35,7 @@ void vigil_add_act(const float *a, const float *b, float *y, long count, int act
 // (2ty − pad_top, 2tx − pad_left).
 
 /// U = G g Gᵀ for every (output, input) channel pair: `w` is (O, 3, 3, I), `u` is
-/// (16, I, O), so that u + p·I·O is the I×O matrix of position p.
+/// (16, O, I), so that u + p·O·I is the O×I matrix of position p.
 void vigil_winograd_weights(const float *w, int cout, int cin, float *u);
 
 /// V = Bᵀ d B for tiles [t0, t1): `v` is (16, t1 − t0, C). `g` describes the input (in_h,
