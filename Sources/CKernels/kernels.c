@@ -91,6 +91,7 @@ void vigil_winograd_weights(const float *w, int cout, int cin, float *u) {
         const float *g = w + (long)o * 9 * cin;
         float *dst = u + (long)o * cin;
         // Vectorised over input channels: nine contiguous rows in, sixteen contiguous rows out.
+#pragma clang loop vectorize(assume_safety)
         for (int i = 0; i < cin; i++) {
             float t[4][3];
             // t = G g, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
@@ -131,6 +132,8 @@ void vigil_winograd_input(const float *x, const vigil_window *g, int tiles_h, in
         }
         float *out = v + (t - t0) * c;
         const long step = tb * c;
+        // Sources and destinations never overlap: vectorise without run-time alias checks.
+#pragma clang loop vectorize(assume_safety)
         for (int ch = 0; ch < c; ch++) {
             float s[4][4];
             // Bᵀ d: rows d0 − d2, d1 + d2, d2 − d1, d1 − d3.
@@ -165,6 +168,7 @@ void vigil_winograd_output(const float *m, const vigil_window *g, int tiles_h, i
                 dst[a][b] = (oy < g->out_h && ox < g->out_w) ? y + ((n * g->out_h + oy) * (long)g->out_w + ox) * o : sink;
             }
         const float *src = m + (t - t0) * o;
+#pragma clang loop vectorize(assume_safety)
         for (int ch = 0; ch < o; ch++) {
             float q[4][2];
             // M A: columns m0 + m1 + m2 and m1 − m2 − m3.

@@ -41,13 +41,13 @@ enum Winograd {
         let g = k.geometry, cin = k.inC, cout = k.outC
         let tilesH = (g.outH + 1) / 2, tilesW = (g.outW + 1) / 2
         let tiles = k.batch * tilesH * tilesW
-        // Blocks of up to 8 M floats of transformed input and output per worker: tall enough
-        // that each GEMM's packing of U is paid back, and one or more per thread. Too few
-        // tiles for that: one worker, with the GEMMs threaded instead.
-        let byMemory = max(256, (8 << 20) / (16 * (cin + cout)))
+        // Blocks of 256 tiles, one at a time per worker: measured on ResNet-18's shapes at
+        // batch 32 (`vigil-bench conv`), 128–512 were within noise of each other and far
+        // ahead of whole-map blocks, whose transformed tiles no longer stay in cache. Too
+        // few tiles for a block per thread: one worker, with the GEMMs threaded instead.
         let share = (tiles + context.threads - 1) / context.threads
         let threadedBlocks = share >= 256
-        let block = k.winogradTileBlock > 0 ? k.winogradTileBlock : min(byMemory, threadedBlocks ? share : tiles)
+        let block = k.winogradTileBlock > 0 ? k.winogradTileBlock : (threadedBlocks ? 256 : tiles)
         let blocks = (tiles + block - 1) / block
         let workers = threadedBlocks || k.winogradTileBlock > 0 ? min(context.threads, blocks) : 1
 
