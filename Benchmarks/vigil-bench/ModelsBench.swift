@@ -2,11 +2,12 @@
 //
 // Inference runs the network as `vigil eval` / `vigil classify` prepare it: built from the zoo
 // (random weights, seeded), `fuseForInference()` (BatchNorm folded, activations fused), then
-// `forward(training: false)`. With `--parallel intra` (default) one model runs each batch on a
-// Context of T threads (what `vigil eval` does, and what onnxruntime's intra_op_num_threads
-// does); with `--parallel replicas` T fused copies each run a batch on a 1-thread Context at
-// the same time (what `vigil classify --threads T` and pipeline workers do), and images/s
-// counts all of them.
+// `forward(training: false)`. `--parallel auto` (default): with T > 1 threads and a batch of
+// at least T, `split` — one model's weights, the batch split over T one-thread replicas
+// (`BatchParallelInference`, what pipeline workers do) — else `intra`. `--parallel intra`:
+// one model runs each batch on a Context of T threads (what onnxruntime's
+// intra_op_num_threads does). `--parallel replicas`: T fused copies each run a whole batch on
+// a 1-thread Context at the same time, and images/s counts all of them.
 //
 // A training step is the Trainer's: zeroGradients, forward(training: true), softmax
 // cross-entropy, backward, SGD (momentum 0.9, lr 0.01, no weight decay) on a T-thread Context.
@@ -137,7 +138,7 @@ func runModels(_ args: [String]) throws {
     var modes = ["infer", "train"]
     var minTime = 2.5
     var jsonOut: String?
-    var parallel = "intra"
+    var parallel = "auto"
     var sgemmN = 1024
     var measureSgemm = true
     var detectFreeze = 4
@@ -164,7 +165,7 @@ func runModels(_ args: [String]) throws {
     }
     for n in nets where Zoo.entry(n) == nil { throw WalkFailure(message: "models: unknown network \(n); known: \(Zoo.names.joined(separator: ", "))") }
     for m in modes where !["infer", "train"].contains(m) { throw WalkFailure(message: "models: --modes takes infer,train") }
-    guard ["intra", "replicas"].contains(parallel) else { throw WalkFailure(message: "models: --parallel takes intra or replicas") }
+    guard ["auto", "intra", "split", "replicas"].contains(parallel) else { throw WalkFailure(message: "models: --parallel takes auto, intra, split or replicas") }
     guard !batches.isEmpty, !threadList.isEmpty, threadList.allSatisfy({ $0 >= 1 }), batches.allSatisfy({ $0 >= 1 }) else {
         throw WalkFailure(message: "models: --batch and --threads need positive integers")
     }
@@ -207,7 +208,18 @@ func runModels(_ args: [String]) throws {
                     var parallelLabel = mode == "infer" ? parallel : "intra"
                     if mode == "infer" {
                         let warm = batch == 1 ? 3 : 1
-                        if parallel == "intra" {
+                        let split = parallel == "split" || (parallel == "auto" && threads > 1 && batch >= threads)
+                        if split {
+                            // One model's weights, the batch split over one-thread replicas
+                            // (BatchParallelInference, as pipelines run their workers).
+                            let model = try Model(zoo: net, seed: 1)
+                            model.network.fuseForInference()
+                            let runner = try BatchParallelInference(model: model, threads: threads)
+                            var sink: Float = 0
+                            times = timeIterations(warmup: warm, minTime: minTime) { sink += runner.forward(x).data[0] }
+                            if sink.isNaN { print("  (note: NaN outputs)") }
+                            parallelLabel = "split"
+                        } else if parallel == "intra" || parallel == "auto" {
                             let network = entry.build(seed: 1)
                             network.fuseForInference()
                             let ctx = Context(threads: threads, seed: 1)
