@@ -6,7 +6,8 @@
 #                         [--min-time S] [--quick] [--out FILE] [--startup] [--no-build]
 #
 # Rows: every network × (infer batch 1, infer batch 32, train batch 32) × threads (default 2).
-#   Vigil:     vigil-bench models (fused inference on a T-thread Context; SGD momentum 0.9 step)
+#   Vigil:     vigil-bench models (fused inference; with T > 1 and batch >= T the batch is split
+#              over T one-thread replicas sharing one model's weights; SGD momentum 0.9 step)
 #   inference: ONNX Runtime (intra-op threads = T, inter-op 1, sequential, ORT_ENABLE_ALL) on
 #              Vigil's own graph, made by `$VIGIL export NET --format onnx` (random weights)
 #   training:  PyTorch eager, torch.set_num_threads(T), the same network (torchvision or
@@ -39,7 +40,7 @@ MIN_TIME=2.5
 OUT=/tmp/compare-$(date +%Y%m%d-%H%M%S).md
 STARTUP=0
 BUILD=1
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --nets) NETS=$2; shift 2 ;;
@@ -86,7 +87,7 @@ trap 'rm -rf "$TMP"' EXIT
   echo "- $("$PY" -c 'import torch, onnxruntime as o; print(f"torch {torch.__version__} (CPU capability {torch.backends.cpu.get_cpu_capability()}), onnxruntime {o.__version__}")')"
   echo "- Vigil commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' + uncommitted changes'); ONNX graphs from: $([ "$ONNX_FROM" = torch ] && echo 'torch.onnx.export (TEST ONLY, not Vigil'"'"'s graph)' || echo "$VIGIL export")"
   echo "- $REPS rep(s) per row, interleaved V R V R…, each its own process; ≥ $MIN_TIME s timed per process after warm-up"
-  echo "- Vigil inference: fuseForInference + forward on one ${THREADS//,/ or }-thread Context; training: SGD momentum 0.9 step (vigil-bench models)"
+  echo "- Vigil inference: fuseForInference, then forward; with T > 1 threads and batch ≥ T the batch is split over T one-thread replicas sharing one model's weights (BatchParallelInference), else one T-thread Context; training: SGD momentum 0.9 step (vigil-bench models)"
   echo "- ratio = Vigil img/s ÷ reference img/s (> 1: Vigil faster)"
   echo
 } | tee "$TMP/header.md"
