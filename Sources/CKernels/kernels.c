@@ -33,13 +33,69 @@ static inline __attribute__((always_inline)) void depthwise_block(const float *x
     for (int i = 0; i < cn; i++) out[c0 + i] = activate(acc[i], act);
 }
 
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+
+static inline __attribute__((always_inline)) v16 act16(v16 v, int act) {
+    const v16 zero = {0}, six = zero + 6.0f;
+    if (act == VIGIL_ACT_RELU) return __builtin_elementwise_max(v, zero);
+    if (act == VIGIL_ACT_RELU6) return __builtin_elementwise_min(__builtin_elementwise_max(v, zero), six);
+    return v;
+}
+
+// 3×3 depthwise, channels a multiple of 16: per 16-channel block the nine weight vectors and
+// the bias stay in registers while the kernel walks along the output row; pixels whose
+// window lies inside the image take the unrolled path without bounds checks.
+static inline __attribute__((always_inline)) void depthwise3x3_row(const float *xin, const float *wt, const float *bias,
+                                                                   int act, const vigil_window *g, int oy, float *yrow) {
+    const int c = g->channels, sw = g->stride_w, in_w = g->in_w;
+    const int iy0 = oy * g->stride_h - g->pad_top;
+    // Output columns whose three input columns all exist.
+    int ox_lo = (g->pad_left + sw - 1) / sw;
+    int ox_hi = in_w - 3 + g->pad_left < 0 ? 0 : (in_w - 3 + g->pad_left) / sw + 1;
+    if (ox_hi > g->out_w) ox_hi = g->out_w;
+    if (ox_lo > ox_hi) ox_lo = ox_hi;
+    const int rows_ok = iy0 >= 0 && iy0 + 2 < g->in_h;
+    for (int c0 = 0; c0 < c; c0 += 16) {
+        v16 w[9];
+        for (int t = 0; t < 9; t++) w[t] = *(const v16 *)(wt + (long)t * c + c0);
+        const v16 b = bias ? *(const v16 *)(bias + c0) : (v16){0};
+        for (int ox = 0; ox < g->out_w; ox++) {
+            const int ix0 = ox * sw - g->pad_left;
+            v16 acc = b;
+            if (rows_ok && ox >= ox_lo && ox < ox_hi) {
+                const float *p = xin + ((long)iy0 * in_w + ix0) * c + c0;
+                const long row = (long)in_w * c;
+                acc += *(const v16 *)(p) * w[0] + *(const v16 *)(p + c) * w[1] + *(const v16 *)(p + 2 * c) * w[2];
+                acc += *(const v16 *)(p + row) * w[3] + *(const v16 *)(p + row + c) * w[4] + *(const v16 *)(p + row + 2 * c) * w[5];
+                acc += *(const v16 *)(p + 2 * row) * w[6] + *(const v16 *)(p + 2 * row + c) * w[7] + *(const v16 *)(p + 2 * row + 2 * c) * w[8];
+            } else {
+                for (int ky = 0; ky < 3; ky++) {
+                    const int iy = iy0 + ky;
+                    if (iy < 0 || iy >= g->in_h) continue;
+                    for (int kx = 0; kx < 3; kx++) {
+                        const int ix = ix0 + kx;
+                        if (ix < 0 || ix >= in_w) continue;
+                        acc += *(const v16 *)(xin + ((long)iy * in_w + ix) * c + c0) * w[ky * 3 + kx];
+                    }
+                }
+            }
+            *(v16 *)(yrow + (long)ox * c + c0) = act16(acc, act);
+        }
+    }
+}
+
 CLONES
 void vigil_depthwise_rows(const float *x, const float *wt, const float *bias, int act,
                           const vigil_window *g, float *y, int row_begin, int row_end) {
     const int c = g->channels;
+    const int fast = g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_h == 1 && g->dilation_w == 1 && c % 16 == 0;
     for (int row = row_begin; row < row_end; row++) {
         const int n = row / g->out_h, oy = row % g->out_h;
         const float *xin = x + (long)n * g->in_h * g->in_w * c;
+        if (fast) {
+            depthwise3x3_row(xin, wt, bias, act, g, oy, y + (long)row * g->out_w * c);
+            continue;
+        }
         for (int ox = 0; ox < g->out_w; ox++) {
             float *out = y + ((long)row * g->out_w + ox) * c;
             int c0 = 0;
@@ -182,6 +238,26 @@ void vigil_winograd_output(const float *m, const vigil_window *g, int tiles_h, i
                 dst[0][b][ch] = activate(q[0][b] + q[1][b] + q[2][b] + bv, act);
                 dst[1][b][ch] = activate(q[1][b] - q[2][b] - q[3][b] + bv, act);
             }
+        }
+    }
+}
+
+CLONES
+void vigil_fill_rows(float *y, const float *row, long rows, int channels) {
+    for (long r = 0; r < rows; r++) {
+        float *dst = y + r * channels;
+        for (int i = 0; i < channels; i++) dst[i] = row[i];
+    }
+}
+
+CLONES
+void vigil_bias_act(float *y, const float *bias, long rows, int channels, int act) {
+    for (long r = 0; r < rows; r++) {
+        float *dst = y + r * channels;
+        if (bias) {
+            for (int i = 0; i < channels; i++) dst[i] = activate(dst[i] + bias[i], act);
+        } else {
+            for (int i = 0; i < channels; i++) dst[i] = activate(dst[i], act);
         }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import TensorCore
 
@@ -87,11 +88,15 @@ public struct Conv2dKernel: Sendable, Hashable {
         } else if isPointwise {
             let rows = batch * pixelsOut, block = 2048
             var r0 = 0
+            // The bias is laid down first and the GEMM adds to it (β = 1): one pass over the
+            // output instead of OpenBLAS zeroing it and the epilogue adding the bias.
+            let activationOnly = Epilogue(bias: nil, activation: activation, channels: outC)
             while r0 < rows {
                 let n = min(block, rows - r0)
+                if let bias { vigil_fill_rows(y + r0 * outC, bias, n, Int32(outC)) }
                 gemm(transB: true, m: n, n: outC, k: inC, a: x + r0 * inC, lda: inC, b: weight, ldb: inC,
-                     c: y + r0 * outC, ldc: outC, context: context)
-                epilogue.apply(y + r0 * outC, rows: n)
+                     beta: bias == nil ? 0 : 1, c: y + r0 * outC, ldc: outC, context: context)
+                activationOnly.apply(y + r0 * outC, rows: n)
                 r0 += n
             }
         } else {
@@ -225,6 +230,10 @@ public struct Epilogue {
     @inline(__always)
     public func apply(_ y: UnsafeMutablePointer<Float>, rows: Int) {
         if bias == nil && activation == nil { return }
+        if let code = fusedActivationCode(activation) {
+            vigil_bias_act(y, bias, rows, Int32(channels), code)
+            return
+        }
         for r in 0..<rows {
             let row = y + r * channels
             if let bias { for c in 0..<channels { row[c] += bias[c] } }

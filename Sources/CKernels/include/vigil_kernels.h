@@ -49,6 +49,12 @@ void vigil_winograd_input(const float *x, const vigil_window *g, int tiles_h, in
 void vigil_winograd_output(const float *m, const vigil_window *g, int tiles_h, int tiles_w, long t0, long t1,
                            const float *bias, int act, float *sink, float *y);
 
+/// Every row of y (rows × channels) set to `row`: a bias laid down before a GEMM with β = 1.
+void vigil_fill_rows(float *y, const float *row, long rows, int channels);
+
+/// y = act(y + bias) over rows × channels (bias may be NULL).
+void vigil_bias_act(float *y, const float *bias, long rows, int channels, int act);
+
 /// Which code the loader chose: "avx512", "avx2" or "baseline".
 const char *vigil_kernels_level(void);
 
