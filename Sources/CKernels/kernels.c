@@ -42,40 +42,40 @@ static inline __attribute__((always_inline)) v16 act16(v16 v, int act) {
     return v;
 }
 
-// 3×3 depthwise, channels a multiple of 16: per 16-channel block the nine weight vectors and
-// the bias stay in registers while the kernel walks along the output row; pixels whose
-// window lies inside the image take the unrolled path without bounds checks.
-static inline __attribute__((always_inline)) void depthwise3x3_row(const float *xin, const float *wt, const float *bias,
-                                                                   int act, const vigil_window *g, int oy, float *yrow) {
+// K×K depthwise (K = 3 or 5), channels a multiple of 16: per 16-channel block the K² weight
+// vectors and the bias stay in registers while the kernel walks along the output row; pixels
+// whose window lies inside the image take the unrolled path without bounds checks.
+static inline __attribute__((always_inline)) void depthwise_row_k(const int K, const float *xin, const float *wt,
+                                                                  const float *bias, int act, const vigil_window *g,
+                                                                  int oy, float *yrow) {
     const int c = g->channels, sw = g->stride_w, in_w = g->in_w;
     const int iy0 = oy * g->stride_h - g->pad_top;
-    // Output columns whose three input columns all exist.
+    // Output columns whose K input columns all exist.
     int ox_lo = (g->pad_left + sw - 1) / sw;
-    int ox_hi = in_w - 3 + g->pad_left < 0 ? 0 : (in_w - 3 + g->pad_left) / sw + 1;
+    int ox_hi = in_w - K + g->pad_left < 0 ? 0 : (in_w - K + g->pad_left) / sw + 1;
     if (ox_hi > g->out_w) ox_hi = g->out_w;
     if (ox_lo > ox_hi) ox_lo = ox_hi;
-    const int rows_ok = iy0 >= 0 && iy0 + 2 < g->in_h;
+    const int rows_ok = iy0 >= 0 && iy0 + K - 1 < g->in_h;
+    const long row = (long)in_w * c;
     for (int c0 = 0; c0 < c; c0 += 16) {
-        v16 w[9];
-        for (int t = 0; t < 9; t++) w[t] = *(const v16 *)(wt + (long)t * c + c0);
+        v16 w[25];
+        for (int t = 0; t < K * K; t++) w[t] = *(const v16 *)(wt + (long)t * c + c0);
         const v16 b = bias ? *(const v16 *)(bias + c0) : (v16){0};
         for (int ox = 0; ox < g->out_w; ox++) {
             const int ix0 = ox * sw - g->pad_left;
             v16 acc = b;
             if (rows_ok && ox >= ox_lo && ox < ox_hi) {
                 const float *p = xin + ((long)iy0 * in_w + ix0) * c + c0;
-                const long row = (long)in_w * c;
-                acc += *(const v16 *)(p) * w[0] + *(const v16 *)(p + c) * w[1] + *(const v16 *)(p + 2 * c) * w[2];
-                acc += *(const v16 *)(p + row) * w[3] + *(const v16 *)(p + row + c) * w[4] + *(const v16 *)(p + row + 2 * c) * w[5];
-                acc += *(const v16 *)(p + 2 * row) * w[6] + *(const v16 *)(p + 2 * row + c) * w[7] + *(const v16 *)(p + 2 * row + 2 * c) * w[8];
+                for (int ky = 0; ky < K; ky++)
+                    for (int kx = 0; kx < K; kx++) acc += *(const v16 *)(p + ky * row + kx * c) * w[ky * K + kx];
             } else {
-                for (int ky = 0; ky < 3; ky++) {
+                for (int ky = 0; ky < K; ky++) {
                     const int iy = iy0 + ky;
                     if (iy < 0 || iy >= g->in_h) continue;
-                    for (int kx = 0; kx < 3; kx++) {
+                    for (int kx = 0; kx < K; kx++) {
                         const int ix = ix0 + kx;
                         if (ix < 0 || ix >= in_w) continue;
-                        acc += *(const v16 *)(xin + ((long)iy * in_w + ix) * c + c0) * w[ky * 3 + kx];
+                        acc += *(const v16 *)(xin + ((long)iy * in_w + ix) * c + c0) * w[ky * K + kx];
                     }
                 }
             }
@@ -88,12 +88,14 @@ CLONES
 void vigil_depthwise_rows(const float *x, const float *wt, const float *bias, int act,
                           const vigil_window *g, float *y, int row_begin, int row_end) {
     const int c = g->channels;
-    const int fast = g->kernel_h == 3 && g->kernel_w == 3 && g->dilation_h == 1 && g->dilation_w == 1 && c % 16 == 0;
+    const int k = g->kernel_h;
+    const int fast = (k == 3 || k == 5) && g->kernel_w == k && g->dilation_h == 1 && g->dilation_w == 1 && c % 16 == 0;
     for (int row = row_begin; row < row_end; row++) {
         const int n = row / g->out_h, oy = row % g->out_h;
         const float *xin = x + (long)n * g->in_h * g->in_w * c;
         if (fast) {
-            depthwise3x3_row(xin, wt, bias, act, g, oy, y + (long)row * g->out_w * c);
+            if (k == 3) depthwise_row_k(3, xin, wt, bias, act, g, oy, y + (long)row * g->out_w * c);
+            else depthwise_row_k(5, xin, wt, bias, act, g, oy, y + (long)row * g->out_w * c);
             continue;
         }
         for (int ox = 0; ox < g->out_w; ox++) {

@@ -11,6 +11,8 @@ final class VectorKernelTests: XCTestCase {
         let shapes: [(n: Int, h: Int, w: Int, c: Int, k: Int, s: Int, pad: (Int, Int, Int, Int))] = [
             (2, 9, 7, 144, 3, 1, (1, 1, 1, 1)), (1, 8, 8, 64, 3, 2, (0, 0, 1, 1)), (3, 5, 6, 7, 5, 2, (2, 2, 2, 2)),
             (1, 6, 6, 200, 3, 1, (1, 1, 1, 1)), (1, 4, 4, 1, 3, 1, (1, 1, 1, 1)),
+            // 16-channel register path with 5×5 windows (EfficientNet-Lite), TF-SAME-like padding.
+            (2, 9, 8, 32, 5, 1, (2, 2, 2, 2)), (1, 11, 10, 48, 5, 2, (1, 1, 2, 2)), (1, 3, 3, 16, 5, 1, (2, 2, 2, 2)),
         ]
         for sh in shapes {
             let g = ConvGeometry(inH: sh.h, inW: sh.w, kernel: (sh.k, sh.k), stride: (sh.s, sh.s), padding: sh.pad)
