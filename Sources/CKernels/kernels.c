@@ -132,6 +132,44 @@ void vigil_maxpool_rows(const float *x, const vigil_window *g, float *y, int row
 }
 
 CLONES
+void vigil_maxpool_argmax_rows(const float *x, const vigil_window *g, float *y, int *argmax, int row_begin, int row_end) {
+    const int c = g->channels;
+    for (int row = row_begin; row < row_end; row++) {
+        const int n = row / g->out_h, oy = row % g->out_h;
+        const long image = (long)n * g->in_h * g->in_w * c;
+        for (int ox = 0; ox < g->out_w; ox++) {
+            float *out = y + ((long)row * g->out_w + ox) * c;
+            int *arg = argmax + ((long)row * g->out_w + ox) * c;
+            int first = 1;
+            for (int ky = 0; ky < g->kernel_h; ky++) {
+                const int iy = oy * g->stride_h - g->pad_top + ky * g->dilation_h;
+                if (iy < 0 || iy >= g->in_h) continue;
+                for (int kx = 0; kx < g->kernel_w; kx++) {
+                    const int ix = ox * g->stride_w - g->pad_left + kx * g->dilation_w;
+                    if (ix < 0 || ix >= g->in_w) continue;
+                    const long base = image + ((long)iy * g->in_w + ix) * c;
+                    const float *src = x + base;
+                    if (first) {
+#pragma clang loop vectorize(assume_safety)
+                        for (int i = 0; i < c; i++) { out[i] = src[i]; arg[i] = (int)(base + i); }
+                        first = 0;
+                    } else {
+                        // Strictly greater: the first maximum in window order keeps the gradient.
+#pragma clang loop vectorize(assume_safety)
+                        for (int i = 0; i < c; i++) {
+                            const int better = src[i] > out[i];
+                            out[i] = better ? src[i] : out[i];
+                            arg[i] = better ? (int)(base + i) : arg[i];
+                        }
+                    }
+                }
+            }
+            if (first) for (int i = 0; i < c; i++) { out[i] = -INFINITY; arg[i] = -1; }
+        }
+    }
+}
+
+CLONES
 void vigil_add_act(const float *a, const float *b, float *y, long count, int act) {
     if (act == VIGIL_ACT_RELU) {
         for (long i = 0; i < count; i++) { float v = a[i] + b[i]; y[i] = v > 0 ? v : 0; }

@@ -118,7 +118,8 @@ final class VectorKernelTests: XCTestCase {
         var rng = SeededRNG(seed: 4)
         let ctx = Context(threads: 2)
         for (n, h, w, c, k, s, p) in [(2, 112, 12, 64, 3, 2, 1), (1, 7, 9, 70, 2, 2, 0), (3, 5, 5, 3, 3, 1, 1)] {
-            let x = Tensor.uniform([n * h * w * c], -5, 5, rng: &rng).data
+            // Rounded values make ties, so the tie rule is checked too.
+            let x = Tensor.uniform([n * h * w * c], -5, 5, rng: &rng).data.map { ($0 * 2).rounded() / 2 }
             let g = ConvGeometry(inH: h, inW: w, kernel: (k, k), stride: (s, s), padding: (p, p, p, p))
             var y = [Float](repeating: .nan, count: n * g.outH * g.outW * c), fast = y
             var arg = [Int32](repeating: 0, count: y.count)
@@ -127,6 +128,12 @@ final class VectorKernelTests: XCTestCase {
             }
             fast.withUnsafeMutableBufferPointer { Pooling.maxForwardInference(x, batch: n, channels: c, geometry: g, y: $0.baseAddress!, context: ctx) }
             XCTAssertEqual(fast, y)
+            var ref = y, refArg = arg
+            ref.withUnsafeMutableBufferPointer { yp in
+                refArg.withUnsafeMutableBufferPointer { Pooling.maxForwardReference(x, batch: n, channels: c, geometry: g, y: yp.baseAddress!, argmax: $0.baseAddress!) }
+            }
+            XCTAssertEqual(y, ref)
+            XCTAssertEqual(arg, refArg, "the same maximum's offset, first in window order")
         }
     }
 

@@ -25,6 +25,10 @@ void vigil_depthwise_rows(const float *x, const float *wt, const float *bias, in
 /// window wholly outside the input gives -infinity.
 void vigil_maxpool_rows(const float *x, const vigil_window *g, float *y, int row_begin, int row_end);
 
+/// Max pooling for training: also the input offset (within the whole batch) of each
+/// maximum, the first in window order on ties; -1 (and -infinity) for an empty window.
+void vigil_maxpool_argmax_rows(const float *x, const vigil_window *g, float *y, int *argmax, int row_begin, int row_end);
+
 /// y = act(a + b), `count` values (y may alias a or b).
 void vigil_add_act(const float *a, const float *b, float *y, long count, int act);
 
