@@ -19,6 +19,7 @@
 //     effective GFLOP/s against a same-run sgemm, peak RSS (see ModelsBench.swift).
 import Dispatch
 import Kernels
+import TensorCore
 import Foundation
 import ImageIO
 
@@ -122,6 +123,7 @@ do {
     case "loader": try runLoader(Array(arguments.dropFirst()))
     case "models":
         BLASCore.restartWithTheCPUsKernels()
+        keepFreedBuffersInTheHeap()  // as vigil does
         try runModels(Array(arguments.dropFirst()))
     default:
         print("""
