@@ -86,18 +86,26 @@ public struct Conv2dKernel: Sendable, Hashable {
         } else if ShiftConv.suits(self) {
             ShiftConv.forward(self, x: x, weight: weight, epilogue: epilogue, y: y, context: context)
         } else if isPointwise {
+            // The rows (pixels) split into one contiguous part per thread, each worker running
+            // one-thread GEMMs over blocks of its part: no OpenBLAS thread hand-offs, which cost
+            // more than small GEMMs themselves. The bias is laid down first and the GEMM adds
+            // to it (β = 1): one pass over the output instead of OpenBLAS zeroing it and the
+            // epilogue adding the bias.
             let rows = batch * pixelsOut, block = 2048
-            var r0 = 0
-            // The bias is laid down first and the GEMM adds to it (β = 1): one pass over the
-            // output instead of OpenBLAS zeroing it and the epilogue adding the bias.
+            let workers = max(1, min(context.threads, rows / 64))
+            let contexts = workers > 1 ? (0..<workers).map { _ in Context(threads: 1) } : [context]
             let activationOnly = Epilogue(bias: nil, activation: activation, channels: outC)
-            while r0 < rows {
-                let n = min(block, rows - r0)
-                if let bias { vigil_fill_rows(y + r0 * outC, bias, n, Int32(outC)) }
-                gemm(transB: true, m: n, n: outC, k: inC, a: x + r0 * inC, lda: inC, b: weight, ldb: inC,
-                     beta: bias == nil ? 0 : 1, c: y + r0 * outC, ldc: outC, context: context)
-                activationOnly.apply(y + r0 * outC, rows: n)
-                r0 += n
+            context.parallelFor(workers) { w in
+                var r0 = rows * w / workers
+                let end = rows * (w + 1) / workers
+                while r0 < end {
+                    let n = min(block, end - r0)
+                    if let bias { vigil_fill_rows(y + r0 * outC, bias, n, Int32(outC)) }
+                    gemm(transB: true, m: n, n: outC, k: inC, a: x + r0 * inC, lda: inC, b: weight, ldb: inC,
+                         beta: bias == nil ? 0 : 1, c: y + r0 * outC, ldc: outC, context: contexts[w])
+                    activationOnly.apply(y + r0 * outC, rows: n)
+                    r0 += n
+                }
             }
         } else {
             let inImage = geometry.inH * geometry.inW * inC, outImage = pixelsOut * outC
