@@ -39,18 +39,10 @@ TORCH_NETS = ("resnet18", "resnet50", "mobilenet_v2", "crop_vgg")
 
 
 def crop_vgg(classes=43, in_ch=3, width=1.0):
-    """Vigil's crop_vgg: three stages of two 3x3 conv-BN-ReLU (no conv bias) + 2x2 max pool,
-    32/64/128 channels x width (at least 8), global average pool, dropout 0.3, linear."""
-    import torch.nn as nn
-    layers, cin = [], in_ch
-    for base in (32, 64, 128):
-        c = max(8, int(base * width))
-        for _ in range(2):
-            layers += [nn.Conv2d(cin, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU(inplace=True)]
-            cin = c
-        layers.append(nn.MaxPool2d(2))
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.3), nn.Linear(cin, classes)]
-    return nn.Sequential(*layers)
+    """Vigil's crop_vgg, as Benchmarks/train_fashion_torch.py writes it out."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from train_fashion_torch import crop_vgg as build
+    return build(width, classes=classes, in_ch=in_ch)
 
 
 def torch_model(name):
