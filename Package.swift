@@ -130,7 +130,7 @@ let package = Package(
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "ImageIO", "TensorCore", "Zoo"]),
         .testTarget(name: "TrainingTests", dependencies: ["Augment", "Training", "Inference", "ImageIO", "TensorCore", "Datasets", "Zoo", "Checkpoint", "Layers"]),
         // Runs the built `vigil` executable; the dependency makes `swift test` build it first.
-        .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "ImageIO", "TensorCore", "Checkpoint"]),
+        .testTarget(name: "CLITests", dependencies: ["vigil", "Zoo", "Layers", "ImageIO", "TensorCore", "Checkpoint"]),
     ],
     swiftLanguageModes: [.v5]
 )
