@@ -93,7 +93,7 @@ public struct Conv2dKernel: Sendable, Hashable {
             // epilogue adding the bias.
             let rows = batch * pixelsOut, block = 2048
             let workers = max(1, min(context.threads, rows / 64))
-            let contexts = workers > 1 ? (0..<workers).map { _ in Context(threads: 1) } : [context]
+            let blas = workers > 1 ? Context(threads: 1) : context
             let activationOnly = Epilogue(bias: nil, activation: activation, channels: outC)
             context.parallelFor(workers) { w in
                 var r0 = rows * w / workers
@@ -102,7 +102,7 @@ public struct Conv2dKernel: Sendable, Hashable {
                     let n = min(block, end - r0)
                     if let bias { vigil_fill_rows(y + r0 * outC, bias, n, Int32(outC)) }
                     gemm(transB: true, m: n, n: outC, k: inC, a: x + r0 * inC, lda: inC, b: weight, ldb: inC,
-                         beta: bias == nil ? 0 : 1, c: y + r0 * outC, ldc: outC, context: contexts[w])
+                         beta: bias == nil ? 0 : 1, c: y + r0 * outC, ldc: outC, context: blas)
                     activationOnly.apply(y + r0 * outC, rows: n)
                     r0 += n
                 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The shape arithmetic of a 2-D convolution or pooling window over NHWC data.
 public struct ConvGeometry: Sendable, Equatable, Hashable {
     public var inH: Int, inW: Int
@@ -20,4 +22,13 @@ public struct ConvGeometry: Sendable, Equatable, Hashable {
 
     public var outH: Int { (inH + padTop + padBottom - dilationH * (kernelH - 1) - 1) / strideH + 1 }
     public var outW: Int { (inW + padLeft + padRight - dilationW * (kernelW - 1) - 1) / strideW + 1 }
+}
+
+extension vigil_window {
+    /// The window description CKernels takes, for `channels` channels over geometry `g`.
+    init(_ g: ConvGeometry, channels: Int) {
+        self.init(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(channels), out_h: Int32(g.outH), out_w: Int32(g.outW),
+                  kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
+                  pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW))
+    }
 }

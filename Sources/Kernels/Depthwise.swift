@@ -13,13 +13,6 @@ enum Depthwise {
         for ch in 0..<c { for k in 0..<taps { t[k * c + ch] = w[ch * taps + k] } }
     }
 
-    static func window(_ k: Conv2dKernel) -> vigil_window {
-        let g = k.geometry
-        return vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(k.inC), out_h: Int32(g.outH), out_w: Int32(g.outW),
-                            kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
-                            pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW))
-    }
-
     /// The vectorised kernel (CKernels) with bias and ReLU/ReLU6 fused into its store; other
     /// activations run over each finished row.
     static func forward(_ k: Conv2dKernel, x: UnsafePointer<Float>, weight: UnsafePointer<Float>, epilogue: Epilogue,
@@ -27,7 +20,7 @@ enum Depthwise {
         let g = k.geometry, c = k.inC, taps = g.kernelH * g.kernelW
         let wt = context.scratch(1, count: taps * c).baseAddress!
         transposed(weight, c: c, taps: taps, into: wt)
-        var win = window(k)
+        var win = vigil_window(g, channels: c)
         let fused = fusedActivationCode(epilogue.activation)
         let rest = fused == nil ? epilogue.activation : nil
         let rowWidth = g.outW * c

@@ -8,7 +8,7 @@ public enum Pooling {
     public static func maxForward(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, geometry g: ConvGeometry,
                                   y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>, context: Context) {
         precondition(batch * g.inH * g.inW * c < Int(Int32.max), "max pooling: input too large for 32-bit arg-max offsets")
-        var win = window(g, channels: c)
+        var win = vigil_window(g, channels: c)
         withUnsafePointer(to: &win) { wp in
             context.parallelFor(batch * g.outH) { row in vigil_maxpool_argmax_rows(x, wp, y, argmax, Int32(row), Int32(row + 1)) }
         }
@@ -40,17 +40,11 @@ public enum Pooling {
         }
     }
 
-    static func window(_ g: ConvGeometry, channels c: Int) -> vigil_window {
-        vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(c), out_h: Int32(g.outH), out_w: Int32(g.outW),
-                     kernel_h: Int32(g.kernelH), kernel_w: Int32(g.kernelW), stride_h: Int32(g.strideH), stride_w: Int32(g.strideW),
-                     pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: Int32(g.dilationH), dilation_w: Int32(g.dilationW))
-    }
-
     /// y = max over each window, for inference: no arg-max, vectorised over channels
     /// (CKernels). Same values as `maxForward`.
     public static func maxForwardInference(_ x: UnsafePointer<Float>, batch: Int, channels c: Int, geometry g: ConvGeometry,
                                            y: UnsafeMutablePointer<Float>, context: Context) {
-        var win = window(g, channels: c)
+        var win = vigil_window(g, channels: c)
         withUnsafePointer(to: &win) { wp in
             context.parallelFor(batch * g.outH) { row in vigil_maxpool_rows(x, wp, y, Int32(row), Int32(row + 1)) }
         }

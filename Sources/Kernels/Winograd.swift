@@ -64,14 +64,13 @@ enum Winograd {
         let perWorker = 16 * block * (cin + cout)
         let work = context.scratch(42, count: workers * perWorker).baseAddress!
 
-        var inWin = vigil_window(in_h: Int32(g.inH), in_w: Int32(g.inW), channels: Int32(cin), out_h: Int32(g.outH), out_w: Int32(g.outW),
-                                 kernel_h: 3, kernel_w: 3, stride_h: 1, stride_w: 1,
-                                 pad_top: Int32(g.padTop), pad_left: Int32(g.padLeft), dilation_h: 1, dilation_w: 1)
+        var inWin = vigil_window(g, channels: cin)
         var outWin = inWin
         outWin.channels = Int32(cout)
         let fused = fusedActivationCode(epilogue.activation)
         let rest = fused == nil ? epilogue.activation : nil
-        let gemmContext = workers > 1 ? (0..<workers).map { _ in Context(threads: 1) } : [context]
+        // Workers share one one-thread Context for their GEMMs (gemm reads only its thread count).
+        let blas = workers > 1 ? Context(threads: 1) : context
 
         withUnsafePointer(to: &inWin) { inP in
             withUnsafePointer(to: &outWin) { outP in
@@ -85,7 +84,7 @@ enum Winograd {
                         for p in 0..<16 {
                             // M_p (tb × Cout) = V_p (tb × Cin) · U_pᵀ, U_p stored (Cout × Cin).
                             gemm(transB: true, m: tb, n: cout, k: cin, a: v + p * tb * cin, lda: cin, b: u + p * cout * cin, ldb: cin,
-                                 c: m + p * tb * cout, ldc: cout, context: gemmContext[w])
+                                 c: m + p * tb * cout, ldc: cout, context: blas)
                         }
                         vigil_winograd_output(m, outP, Int32(tilesH), Int32(tilesW), t0, t1, epilogue.bias, fused ?? 0, sink, y)
                         b += workers
