@@ -20,9 +20,6 @@
 #   PY           its python (default $ANCHOR_VENV/bin/python)
 #   VIGIL        the vigil binary with `export` (default .build/release/vigil)
 #   BUILD_DIR    scratch path for building vigil-bench (default: swift's own .build)
-#   COMPARE_ONNX_FROM=torch   TEST ONLY: ORT runs torchvision's graph exported by torch.onnx
-#                (not Vigil's); labelled as such in the table. For use while `vigil export`
-#                does not exist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +27,6 @@ ANCHOR_VENV=${ANCHOR_VENV:-/tmp/anchor-venv}
 PY=${PY:-$ANCHOR_VENV/bin/python}
 VIGIL=${VIGIL:-.build/release/vigil}
 BUILD_DIR=${BUILD_DIR:-}
-ONNX_FROM=${COMPARE_ONNX_FROM:-vigil}
 
 NETS=resnet18,resnet50,mobilenet_v2,efficientnet_lite0,crop_vgg,mobilenet_v2_detect
 THREADS=2
@@ -85,7 +81,7 @@ trap 'rm -rf "$TMP"' EXIT
   echo "- Vigil BLAS: $("$BENCH" models --header-only | grep -m1 'OpenBLAS core' | sed 's/^ *//')"
   echo "- OpenBLAS package: $(dpkg-query -W -f='${Version}' libopenblas0-pthread 2>/dev/null || dpkg-query -W -f='${Version}' libopenblas0 2>/dev/null || echo '?')"
   echo "- $("$PY" -c 'import torch, onnxruntime as o; print(f"torch {torch.__version__} (CPU capability {torch.backends.cpu.get_cpu_capability()}), onnxruntime {o.__version__}")')"
-  echo "- Vigil commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' + uncommitted changes'); ONNX graphs from: $([ "$ONNX_FROM" = torch ] && echo 'torch.onnx.export (TEST ONLY, not Vigil'"'"'s graph)' || echo "$VIGIL export")"
+  echo "- Vigil commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || echo ' + uncommitted changes'); ONNX graphs from: $VIGIL export"
   echo "- $REPS rep(s) per row, interleaved V R V R…, each its own process; ≥ $MIN_TIME s timed per process after warm-up"
   echo "- Vigil inference: fuseForInference, then forward; with T > 1 threads and batch ≥ T the batch is split over T one-thread replicas sharing one model's weights (BatchParallelInference), else one T-thread Context; training: SGD momentum 0.9 step (vigil-bench models)"
   echo "- ratio = Vigil img/s ÷ reference img/s (> 1: Vigil faster)"
@@ -102,19 +98,12 @@ onnx_for() {
   local net=$1 f=$TMP/$1.onnx
   if [ -s "$f" ]; then echo "$f"; return 0; fi
   if [ -e "$f.failed" ]; then return 1; fi
-  if [ "$ONNX_FROM" = torch ]; then
-    if ! torch_net "$net"; then echo "no torch graph for $net" > "$f.failed"; return 1; fi
-    "$PY" Benchmarks/compare_ref.py --export-torch "$net" --out "$f" >/dev/null 2>"$f.log" || { tail -1 "$f.log" > "$f.failed"; return 1; }
-  else
-    if [ ! -x "$VIGIL" ] || ! "$VIGIL" export --help >/dev/null 2>&1; then
-      echo "no \`$VIGIL export\`; COMPARE_ONNX_FROM=torch for a test-only graph" > "$f.failed"; return 1
-    fi
-    # Random weights: `--random` where the command has it (else a zoo name already means random).
-    local random=()
-    if "$VIGIL" export --help 2>/dev/null | grep -q -- '--random'; then random=(--random); fi
-    "$VIGIL" export "$net" "${random[@]+"${random[@]}"}" --format onnx --out "$f" --seed 1 >/dev/null 2>"$f.log" \
-      || { tail -1 "$f.log" > "$f.failed"; return 1; }
+  if [ ! -x "$VIGIL" ] || ! "$VIGIL" export --help >/dev/null 2>&1; then
+    echo "no \`$VIGIL export\`: build it with swift build -c release --product vigil" > "$f.failed"; return 1
   fi
+  # Random weights, the same seed as vigil-bench models uses.
+  "$VIGIL" export "$net" --random --format onnx --out "$f" --seed 1 >/dev/null 2>"$f.log" \
+    || { tail -1 "$f.log" > "$f.failed"; return 1; }
   echo "$f"
 }
 
@@ -162,7 +151,7 @@ for net in "${NET_LIST[@]}"; do
         ref_label="" onnx="" why=""
         if [ "$mode" = infer ]; then
           if onnx=$(onnx_for "$net"); then
-            if [ "$ONNX_FROM" = torch ]; then ref_label="onnxruntime (torch-exported graph, test only)"; else ref_label="onnxruntime (Vigil's graph)"; fi
+            ref_label="onnxruntime (Vigil's graph)"
           else
             why="n/a ($(cat "$TMP/$net.onnx.failed" 2>/dev/null | cut -c1-80))"
           fi

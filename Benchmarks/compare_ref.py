@@ -3,14 +3,13 @@
 
   compare_ref.py --engine onnxruntime --onnx FILE --net resnet18 --mode infer --batch 32 --threads 2
   compare_ref.py --engine torch --net resnet18 --mode train --batch 32 --threads 2
-  compare_ref.py --export-torch resnet18 --out FILE.onnx      # test-only ONNX source (COMPARE_ONNX_FROM=torch)
 
 Inference: ONNX Runtime, CPU provider, intra_op_num_threads = threads, inter_op 1, sequential
 execution, ORT_ENABLE_ALL graph optimisation, on the ONNX file given (normally exported by
 `vigil export`, i.e. Vigil's own graph). `--engine torch --mode infer` (eager, inference_mode)
 is also accepted.
 Training: PyTorch eager, torch.set_num_threads(threads): torchvision resnet18 / resnet50 /
-mobilenet_v2 (weights=None), or crop_vgg written here to match Vigil's zoo (Sources/Zoo/
+mobilenet_v2 (weights=None), or crop_vgg as Benchmarks/train_fashion_torch.py writes it, matching Vigil's zoo (Sources/Zoo/
 SmallNets.swift); SGD lr 0.01 momentum 0.9, no weight decay, cross-entropy, random NCHW input.
 Timing: warm-up, then at least 3 iterations and at least --min-time seconds; img/s from each
 iteration's time, median/min/max.
@@ -120,20 +119,6 @@ def run_torch(a, h, w, classes):
     return r
 
 
-def export_torch(name, out):
-    """Test-only stand-in for `vigil export`: the torchvision / crop_vgg graph, NCHW input
-    "input" with a dynamic batch, output "output"."""
-    import torch
-    h, w, _ = NETS[name]
-    model = torch_model(name).eval()
-    kw = dict(input_names=["input"], output_names=["output"], opset_version=17,
-              dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}})
-    try:
-        torch.onnx.export(model, torch.randn(1, 3, h, w), out, dynamo=False, **kw)
-    except TypeError:
-        torch.onnx.export(model, torch.randn(1, 3, h, w), out, **kw)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engine", choices=["onnxruntime", "torch"])
@@ -145,14 +130,7 @@ def main():
     ap.add_argument("--min-time", type=float, default=2.5)
     ap.add_argument("--height", type=int)
     ap.add_argument("--width", type=int)
-    ap.add_argument("--export-torch", metavar="NET")
-    ap.add_argument("--out")
     a = ap.parse_args()
-    if a.export_torch:
-        if a.export_torch not in TORCH_NETS or not a.out:
-            raise SystemExit(f"compare_ref: --export-torch takes one of {', '.join(TORCH_NETS)} and --out FILE")
-        export_torch(a.export_torch, a.out)
-        return
     if not a.engine or a.net not in NETS:
         raise SystemExit(f"compare_ref: need --engine and --net (one of {', '.join(NETS)})")
     h, w, classes = NETS[a.net]
