@@ -77,10 +77,12 @@ let package = Package(
             name: "Inference",
             dependencies: ["Jobs", "ImageIO", "Augment", "Datasets", "Zoo", "Checkpoint", "Layers", "Kernels", "TensorCore"]
         ),
-        // The run loop: trainer, fine-tuning, frozen prefixes, feature cache, state and curves.
+        // The engine: one RunLoop over TrainingTasks (classification, detection, the anomaly autoencoder),
+    // run records, fine-tuning, frozen prefixes, the feature cache.
         .target(
             name: "Training",
-            dependencies: ["Inference", "Detection", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets"]
+            dependencies: ["Inference", "Detection", "Anomaly", "Reports", "Jobs", "Zoo", "Checkpoint", "Layers", "TensorCore", "Augment", "Optim", "Datasets", "ImageIO",
+                           .product(name: "Yams", package: "Yams")]
         ),
         // Boxes, NMS, tile merging, colour/shape region proposals; CenterNet targets and decoding,
         // the object detector (input → network → boxes) and COCO-style AP evaluation.
@@ -122,7 +124,7 @@ let package = Package(
         // Makes its clips with the `ffmpeg` command-line tool; skips itself when ffmpeg is not installed.
         .testTarget(name: "VideoTests", dependencies: ["Video", "ImageIO"]),
         .testTarget(name: "SynthTests", dependencies: ["Synth", "ImageIO", "TensorCore"]),
-        .testTarget(name: "AnomalyTests", dependencies: ["Anomaly", "Datasets", "Zoo", "Inference", "Checkpoint", "ImageIO", "TensorCore"]),
+        .testTarget(name: "AnomalyTests", dependencies: ["Anomaly", "Training", "Datasets", "Zoo", "Inference", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "DetectionTests", dependencies: ["Detection", "ImageIO", "TensorCore"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "Inference", "Zoo", "Checkpoint", "ImageIO", "TensorCore"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "ImageIO", "TensorCore"]),

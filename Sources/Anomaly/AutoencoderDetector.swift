@@ -28,11 +28,13 @@ public final class AutoencoderDetector: AnomalyModel {
     public let config: Config
     public let model: Model
     public var threshold: Float
-    public var targetFPR: Double
+    public let targetFPR: Double
     public var validationScores: [Float] = []
-    let input: ModelInput
+    /// How an image becomes the network's input (and its training sample).
+    public let input: ModelInput
 
-    init(config: Config, model: Model, threshold: Float, targetFPR: Double) {
+    /// A detector around a trained `conv_autoencoder` (threshold: `setThreshold`).
+    public init(config: Config, model: Model, threshold: Float = .infinity, targetFPR: Double) {
         self.config = config
         self.model = model
         self.threshold = threshold
@@ -40,7 +42,8 @@ public final class AutoencoderDetector: AnomalyModel {
         input = ModelInput(size: config.inputSize, resize: .stretch)
     }
 
-    static func network(_ c: Config) throws -> Model {
+    /// A fresh, seeded `conv_autoencoder` for `c`.
+    public static func network(_ c: Config) throws -> Model {
         var ac = Zoo.entry("conv_autoencoder")!.defaultConfig
         ac.inputSize = c.inputSize
         ac.widthMultiplier = c.width
@@ -48,51 +51,8 @@ public final class AutoencoderDetector: AnomalyModel {
         return try Model(zoo: "conv_autoencoder", config: ac, seed: c.seed)
     }
 
-    /// Trains on `good` (Adam, MSE, seeded order) and sets the threshold on `validation`.
-    /// `progress` receives (epoch, epochs, mean loss).
-    public static func fit(good: [Image], validation: [Image], config c: Config, fpr: Double, threads: Int,
-                           progress: ((Int, Int, Double) -> Void)? = nil) throws -> AutoencoderDetector {
-        guard !good.isEmpty else { throw AnomalyError(path: "autoencoder", reason: "no good images to fit on") }
-        let model = try network(c)
-        let det = AutoencoderDetector(config: c, model: model, threshold: .infinity, targetFPR: fpr)
-        let inp = det.input
-        let samples = good.map { img -> [Float] in
-            var x = [Float](repeating: 0, count: inp.sliceCount)
-            x.withUnsafeMutableBufferPointer { inp.prepare(img, into: $0) }
-            return x
-        }
-        let ctx = Context(threads: threads, seed: c.seed)
-        let opt = Adam(learningRate: c.learningRate)
-        var rng = SeededRNG(seed: c.seed ^ 0xA17E)
-        for epoch in 0..<c.epochs {
-            var order = Array(samples.indices)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
-            var total = 0.0, steps = 0
-            for start in stride(from: 0, to: order.count, by: c.batch) {
-                let idx = order[start..<min(start + c.batch, order.count)]
-                var x = Tensor(uninitialized: [idx.count, c.inputSize, c.inputSize, 3])
-                for (r, i) in idx.enumerated() {
-                    // Random flips and quarter turns of square inputs: more views of the same texture.
-                    let turn = Int(rng.next() % 4), flip = rng.next() % 2 == 0
-                    augment(samples[i], side: c.inputSize, turn: turn, flip: flip, into: &x.data, offset: r * inp.sliceCount)
-                }
-                model.network.zeroGradients()
-                let y = model.network.forward(x, context: ctx, training: true)
-                let loss = MSELoss()(y, targets: x)
-                _ = model.network.backward(loss.gradient, context: ctx)
-                opt.update(model.network)
-                total += Double(loss.value)
-                steps += 1
-            }
-            progress?(epoch + 1, c.epochs, total / Double(max(1, steps)))
-        }
-        det.validationScores = validation.map { det.score($0, context: ctx).score }
-        det.threshold = Threshold.atFalsePositiveRate(det.validationScores, fpr)
-        return det
-    }
-
     /// Copies an HWC square image rotated by `turn` quarter turns and optionally mirrored.
-    static func augment(_ src: [Float], side n: Int, turn: Int, flip: Bool, into dst: inout [Float], offset: Int) {
+    public static func augment(_ src: [Float], side n: Int, turn: Int, flip: Bool, into dst: inout [Float], offset: Int) {
         for y in 0..<n {
             for x in 0..<n {
                 var sx = flip ? n - 1 - x : x, sy = y
@@ -101,6 +61,12 @@ public final class AutoencoderDetector: AnomalyModel {
                 dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
             }
         }
+    }
+
+    /// Scores good validation images and sets the threshold that `targetFPR` of them exceed.
+    public func setThreshold(validation scores: [Float]) {
+        validationScores = scores
+        threshold = Threshold.atFalsePositiveRate(scores, targetFPR)
     }
 
     public func score(_ image: Image, context: Context) -> AnomalyResult {
@@ -146,7 +112,7 @@ public final class AutoencoderDetector: AnomalyModel {
 
     public func save(path: String) throws {
         let meta: [String: String] = [
-            "format": "vigil-anomaly", "method": "autoencoder",
+            "format": "vigil-anomaly", "method": "autoencoder", TaskKind.metadataKey: TaskKind.anomalyAutoencoder.rawValue,
             "config": String(decoding: try JSONEncoder().encode(config), as: UTF8.self),
             "threshold": String(threshold), "target_fpr": String(targetFPR),
             "validation_scores": validationScores.map { String($0) }.joined(separator: ","), "vigil_version": vigilVersion,

@@ -87,7 +87,7 @@ public final class PatchCore {
     /// Writes the memory bank and everything needed to score (the backbone by name) as safetensors.
     public func save(path: String) throws {
         let meta: [String: String] = [
-            "format": "vigil-anomaly", "method": "patchcore",
+            "format": "vigil-anomaly", "method": "patchcore", TaskKind.metadataKey: TaskKind.anomalyPatchcore.rawValue,
             "config": String(decoding: try JSONEncoder().encode(config), as: UTF8.self),
             "threshold": String(threshold), "target_fpr": String(targetFPR),
             "validation_scores": validationScores.map { String($0) }.joined(separator: ","),

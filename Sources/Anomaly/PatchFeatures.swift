@@ -25,7 +25,7 @@ public final class PatchFeatures {
         self.backbone = backbone
         self.layers = layers
         let pre = backbone.card.preprocessing
-        input = ModelInput(size: inputSize, resize: .stretch, gray: pre.colorMode == "gray", mean: pre.mean, std: pre.std)
+        input = ModelInput(size: inputSize, resize: .stretch, gray: pre.colorMode == .gray, mean: pre.mean, std: pre.std)
         for l in layers where !backbone.featureLayerNames.contains(l) {
             throw AnomalyError(path: backbone.card.architecture, reason: "no layer \(l) in the backbone")
         }

@@ -65,6 +65,18 @@ public struct DetectionInput: Sendable, Equatable {
         }
     }
 
+    /// Normalises an RGB training crop already at input scale (values in [0, 1], sides
+    /// multiples of `multiple`) into `out`, as `prepare` normalises a whole image.
+    public func normalise(_ image: FloatImage, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(image.channels == 3 && out.count >= image.data.count, "an RGB crop and room for it")
+        let m: [Float] = mean.isEmpty ? [0, 0, 0] : mean, s: [Float] = std.isEmpty ? [1, 1, 1] : std
+        image.data.withUnsafeBufferPointer { src in
+            for p in 0..<(image.width * image.height) {
+                for c in 0..<3 { out[p * 3 + c] = (src[p * 3 + c] - m[c]) / s[c] }
+            }
+        }
+    }
+
     /// `prepare` into a fresh array, with the plan.
     public func prepared(_ image: Image) -> (data: [Float], plan: Plan) {
         let p = plan(width: image.width, height: image.height)

@@ -118,7 +118,7 @@ public enum Op: Sendable, Equatable, Codable {
             // Random order, as torchvision's ColorJitter.
             var steps: [Op] = [.brightness(factor: max(0, 1 - b)...(1 + b)), .contrast(factor: max(0, 1 - c)...(1 + c)),
                                .saturation(factor: max(0, 1 - s)...(1 + s)), .hue(maxShift: h)]
-            for i in stride(from: steps.count - 1, to: 0, by: -1) { steps.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            steps.seededShuffle(using: &rng)
             return steps.reduce(img) { $1.apply($0, rng: &rng) }
         case .gaussianNoise(let std, let p):
             guard chance(p) else { return img }

@@ -1,8 +1,9 @@
 import Foundation
+import TensorCore
 
 /// Everything a checkpoint says about itself beside its tensors, stored as JSON strings in
 /// the safetensors `__metadata__` (keys `vigil.architecture`, `vigil.config`, `vigil.labels`,
-/// `vigil.preprocessing`, `vigil.provenance`). With it, `vigil classify --model FILE` needs
+/// `vigil.preprocessing`, `vigil.provenance`, `vigil.task`). With it, `vigil classify --model FILE` needs
 /// no other flag: the architecture is rebuilt from `config`, images are prepared as
 /// `preprocessing` says, and outputs are named by `labels`.
 public struct ModelCard: Codable, Equatable, Sendable {
@@ -11,8 +12,12 @@ public struct ModelCard: Codable, Equatable, Sendable {
     public var labels: [String]
     public var preprocessing: Preprocessing
     public var provenance: Provenance
+    /// What the model does (`vigil.task`); files from before it existed get it from their architecture.
+    public var task: TaskKind
 
-    public init(architecture: String, config: ArchitectureConfig, labels: [String], preprocessing: Preprocessing, provenance: Provenance) {
+    public init(architecture: String, config: ArchitectureConfig, labels: [String], preprocessing: Preprocessing, provenance: Provenance,
+                task: TaskKind? = nil) {
+        self.task = task ?? .inferred(architecture: architecture, anomalyMethod: nil)
         self.architecture = architecture
         self.config = config
         self.labels = labels
@@ -25,7 +30,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
         enc.outputFormatting = [.sortedKeys]
         func json<T: Encodable>(_ v: T) -> String { String(decoding: (try? enc.encode(v)) ?? Data(), as: UTF8.self) }
         return ["format": "pt", "vigil.architecture": architecture, "vigil.config": json(config), "vigil.labels": json(labels),
-                "vigil.preprocessing": json(preprocessing), "vigil.provenance": json(provenance)]
+                "vigil.preprocessing": json(preprocessing), "vigil.provenance": json(provenance), TaskKind.metadataKey: task.rawValue]
     }
 
     public init(metadata: [String: String], path: String) throws {
@@ -39,6 +44,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
             throw CheckpointError(path: path, reason: "metadata has no vigil.architecture: not a Vigil model file")
         }
         architecture = arch
+        task = try TaskKind.of(metadata: metadata, path: path)
         config = try field("vigil.config", ArchitectureConfig.self)
         labels = try field("vigil.labels", [String].self)
         preprocessing = try field("vigil.preprocessing", Preprocessing.self)
@@ -72,24 +78,37 @@ public struct ArchitectureConfig: Codable, Equatable, Sendable {
     }
 }
 
+/// How a model's input is resized (`vigil.preprocessing.resize`).
+public enum ResizeMode: String, Choice {
+    /// Scale so the shorter side is `resizeTo`, then centre-crop `inputSize` (classifiers).
+    case shorterSide = "shorter_side"
+    /// Resize straight to `inputSize` × `inputSize`, ignoring the aspect ratio.
+    case stretch
+    /// Scale so the longer side is `resizeTo`, keep the aspect ratio, pad to a multiple of 16 (detectors).
+    case longerSide = "longer_side"
+}
+
+/// The colour a network sees (`vigil.preprocessing.color_mode`).
+public enum ColorMode: String, Choice {
+    case rgb, gray
+
+    public var channels: Int { self == .gray ? 1 : 3 }
+}
+
 /// How to turn a decoded image into the network's input tensor.
 public struct Preprocessing: Codable, Equatable, Sendable {
     /// Final square side fed to the network.
     public var inputSize: Int
-    /// "shorter_side": scale so the shorter side is `resizeTo`, then centre-crop `inputSize`;
-    /// "stretch": resize straight to `inputSize` × `inputSize`; "longer_side" (detectors): scale
-    /// so the longer side is `resizeTo`, keep the aspect ratio, pad to a multiple of 16.
-    public var resize: String
+    public var resize: ResizeMode
     public var resizeTo: Int
     /// Per-channel mean and std applied to values in [0, 1].
     public var mean: [Float]
     public var std: [Float]
     public var interpolation: String
-    /// "rgb" or "gray".
-    public var colorMode: String
+    public var colorMode: ColorMode
 
-    public init(inputSize: Int, resize: String, resizeTo: Int, mean: [Float], std: [Float],
-                interpolation: String = "bilinear", colorMode: String = "rgb") {
+    public init(inputSize: Int, resize: ResizeMode, resizeTo: Int, mean: [Float], std: [Float],
+                interpolation: String = "bilinear", colorMode: ColorMode = .rgb) {
         self.inputSize = inputSize
         self.resize = resize
         self.resizeTo = resizeTo
@@ -99,8 +118,11 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         self.colorMode = colorMode
     }
 
+    /// Channels of the network input.
+    public var channels: Int { colorMode.channels }
+
     /// torchvision's ImageNet evaluation transform: shorter side 256, centre crop 224.
-    public static let imagenetTorchvision = Preprocessing(inputSize: 224, resize: "shorter_side", resizeTo: 256,
+    public static let imagenetTorchvision = Preprocessing(inputSize: 224, resize: .shorterSide, resizeTo: 256,
                                                           mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
 }
 

@@ -180,7 +180,7 @@ public func stratifiedSplit(_ dataset: any Dataset, fraction: Double, seed: UInt
     var rng = SeededRNG(seed: seed)
     var train: [Int] = [], val: [Int] = []
     for var members in byClass {
-        for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        members.seededShuffle(using: &rng)
         var k = Int((Double(members.count) * fraction).rounded())
         if members.count >= 2 { k = min(max(k, 1), members.count - 1) } else { k = 0 }
         val += members.prefix(k)

@@ -91,7 +91,7 @@ public final class Loader {
             }
         }
         var idx = Array(0..<dataset.count)
-        if shuffle { for i in stride(from: idx.count - 1, to: 0, by: -1) { idx.swapAt(i, Int(rng.next() % UInt64(i + 1))) } }
+        if shuffle { idx.seededShuffle(using: &rng) }
         return idx
     }
 

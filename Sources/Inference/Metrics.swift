@@ -1,4 +1,5 @@
 import Foundation
+import TensorCore
 
 /// Classification metrics over a fixed list of classes. Predictions outside that list
 /// (a 1000-class model evaluated on 3 of its classes) count as wrong and land in the
@@ -51,4 +52,39 @@ public struct ClassificationMetrics: Sendable {
         func wmean(_ f: (PerClass) -> Double) -> Double { rows.reduce(0) { $0 + f($1) * Double($1.support) } / w }
         return ((mean(\.precision), mean(\.recall), mean(\.f1)), (wmean(\.precision), wmean(\.recall), wmean(\.f1)))
     }
+}
+
+/// Scores a classifier's logits against labels, batch by batch: mean cross-entropy and the
+/// `ClassificationMetrics` (accuracy, per-class precision/recall/F1, confusion). Training's
+/// validation uses it; so can anything else that has logits and labels.
+public struct ClassificationEvaluator: Sendable {
+    public struct Report: Sendable {
+        /// Mean cross-entropy (natural log) of the true class.
+        public var loss: Double
+        public var metrics: ClassificationMetrics
+    }
+
+    var metrics: ClassificationMetrics
+    var lossSum = 0.0
+
+    public init(classes: [String]) { metrics = ClassificationMetrics(classes: classes) }
+
+    /// Adds a batch of `(N, K)` logits whose columns are the evaluator's classes.
+    public mutating func add(logits: Tensor, labels: [Int]) {
+        let n = logits.shape[0], k = logits.shape[1]
+        logits.data.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let row = p[(i * k)..<((i + 1) * k)]
+                var best = row.startIndex
+                for j in row.indices where p[j] > p[best] { best = j }
+                let m = Double(p[best])
+                let logSum = m + log(row.reduce(0.0) { $0 + exp(Double($1) - m) })
+                lossSum += logSum - Double(p[i * k + labels[i]])
+                let predicted = best - i * k
+                metrics.add(truth: labels[i], predicted: predicted, inTopK: predicted == labels[i])
+            }
+        }
+    }
+
+    public func report() -> Report { Report(loss: lossSum / Double(max(metrics.total, 1)), metrics: metrics) }
 }

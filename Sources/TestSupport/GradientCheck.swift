@@ -95,6 +95,6 @@ public struct GradientCheck {
 /// kinked activations whose checks must not cross a kink or swap a maximum.
 public func distinctValues(_ count: Int, spacing: Float = 0.05, rng: inout SeededRNG) -> [Float] {
     var v = (0..<count).map { (Float($0) - Float(count) / 2) * spacing }
-    for i in stride(from: count - 1, to: 0, by: -1) { v.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+    v.seededShuffle(using: &rng)
     return v
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Optim
+import TensorCore
 
 /// Everything that decides what a training run computes (not where it writes or how many
 /// threads it uses). Saved in the resume checkpoint, so `--resume` continues with exactly the
@@ -7,15 +8,14 @@ import Optim
 public struct TrainOptions: Codable, Equatable, Sendable {
     public var epochs = 10
     public var batchSize = 64
-    /// sgd, adam or adamw.
-    public var optimizer = "adamw"
+    public var optimizer = OptimizerKind.adamw
     public var learningRate: Float = 1e-3
     /// SGD momentum (Nesterov when `nesterov`).
     public var momentum: Float = 0.9
     public var nesterov = false
     public var weightDecay: Float = 0.01
-    /// constant, step, cosine or onecycle; evaluated per step.
-    public var schedule = "cosine"
+    /// Evaluated per step.
+    public var schedule = ScheduleKind.cosine
     /// Linear warm-up length in epochs (fractions allowed), before the schedule.
     public var warmupEpochs = 0.0
     /// step schedule: multiply by `stepGamma` every `stepEpochs` epochs.
@@ -32,8 +32,8 @@ public struct TrainOptions: Codable, Equatable, Sendable {
     public var validationFraction = 0.1
     /// Stop after this many epochs without improvement of `monitor` (0: never).
     public var patience = 0
-    /// val_accuracy, val_loss, train_loss or train_accuracy; the best checkpoint follows it.
-    public var monitor = "val_accuracy"
+    /// The best checkpoint follows it.
+    public var monitor = MonitorChoice.valAccuracy
     /// Clip the global gradient norm to this (0: off).
     public var clipNorm: Float = 0
     public var seed: UInt64 = 0
@@ -51,18 +51,11 @@ public struct TrainOptions: Codable, Equatable, Sendable {
 
     public init() {}
 
-    public static let optimizers = ["sgd", "adam", "adamw"]
-    public static let schedules = ["constant", "step", "cosine", "onecycle"]
-    public static let monitors = ["val_accuracy", "val_loss", "train_loss", "train_accuracy"]
-
     /// Checks ranges and names; the message names the option.
     public func validate() throws {
         func fail(_ s: String) -> TrainError { TrainError(message: s) }
         guard epochs >= 1 else { throw fail("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw fail("--batch must be at least 1") }
-        guard Self.optimizers.contains(optimizer) else { throw fail("--optimizer \(optimizer): use one of \(Self.optimizers.joined(separator: ", "))") }
-        guard Self.schedules.contains(schedule) else { throw fail("--schedule \(schedule): use one of \(Self.schedules.joined(separator: ", "))") }
-        guard Self.monitors.contains(monitor) else { throw fail("--monitor \(monitor): use one of \(Self.monitors.joined(separator: ", "))") }
         guard learningRate > 0, learningRate.isFinite else { throw fail("--lr must be positive") }
         guard weightDecay >= 0 else { throw fail("--weight-decay must not be negative") }
         guard labelSmoothing >= 0 && labelSmoothing < 1 else { throw fail("--label-smoothing must be in [0, 1)") }
@@ -70,16 +63,16 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         guard patience >= 0, warmupEpochs >= 0, clipNorm >= 0, checkpointEverySteps >= 0 else {
             throw fail("--patience, --warmup, --clip-norm and --checkpoint-every must not be negative")
         }
-        guard !nesterov || optimizer == "sgd" else { throw fail("--nesterov is for --optimizer sgd") }
+        guard !nesterov || optimizer == .sgd else { throw fail("--nesterov is for --optimizer sgd") }
         guard backboneLearningRateScale >= 0 else { throw fail("--backbone-lr-scale must not be negative") }
     }
 
     /// A fresh optimizer for these options.
     public func makeOptimizer() -> Optimizer {
         switch optimizer {
-        case "sgd": return SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov && momentum > 0, weightDecay: weightDecay)
-        case "adam": return Adam(learningRate: learningRate, weightDecay: weightDecay)
-        default: return Adam.adamW(learningRate: learningRate, weightDecay: weightDecay)
+        case .sgd: return SGD(learningRate: learningRate, momentum: momentum, nesterov: nesterov && momentum > 0, weightDecay: weightDecay)
+        case .adam: return Adam(learningRate: learningRate, weightDecay: weightDecay)
+        case .adamw: return Adam.adamW(learningRate: learningRate, weightDecay: weightDecay)
         }
     }
 
@@ -88,17 +81,38 @@ public struct TrainOptions: Codable, Equatable, Sendable {
         let total = max(epochs * stepsPerEpoch, 1)
         let inner: Schedule
         switch schedule {
-        case "constant": inner = .constant(learningRate)
-        case "step": inner = .step(base: learningRate, every: max(stepEpochs * stepsPerEpoch, 1), gamma: stepGamma)
-        case "onecycle": return .oneCycle(max: learningRate, total: total, pct: 0.3, div: 25, finalDiv: 1e4)
-        default: inner = .cosine(base: learningRate, total: total, floor: 0)
+        case .constant: inner = .constant(learningRate)
+        case .step: inner = .step(base: learningRate, every: max(stepEpochs * stepsPerEpoch, 1), gamma: stepGamma)
+        case .onecycle: return .oneCycle(max: learningRate, total: total, pct: 0.3, div: 25, finalDiv: 1e4)
+        case .cosine: inner = .cosine(base: learningRate, total: total, floor: 0)
         }
         let warm = Int((warmupEpochs * Double(stepsPerEpoch)).rounded())
         return warm > 0 ? .warmup(steps: warm, then: inner) : inner
     }
 
     /// Whether a larger value of `monitor` is better.
-    public var monitorMaximises: Bool { monitor.hasSuffix("accuracy") }
+    public var monitorMaximises: Bool { monitor.maximises }
+}
+
+/// The optimizers training can use.
+public enum OptimizerKind: String, Choice {
+    case sgd, adam, adamw
+}
+
+/// Learning-rate schedules, evaluated per step.
+public enum ScheduleKind: String, Choice {
+    case constant, step, cosine, onecycle
+}
+
+/// The classification figures a run can watch.
+public enum MonitorChoice: String, Choice {
+    case valAccuracy = "val_accuracy"
+    case valLoss = "val_loss"
+    case trainLoss = "train_loss"
+    case trainAccuracy = "train_accuracy"
+
+    /// Whether larger is better.
+    public var maximises: Bool { self == .valAccuracy || self == .trainAccuracy }
 }
 
 /// A training run that cannot start or continue; the message says why.

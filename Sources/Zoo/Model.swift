@@ -28,13 +28,17 @@ public final class Model {
     /// tensor must match a parameter by name and shape.
     public static func load(path: String) throws -> Model {
         let file = try SafeTensorsFile.read(path: path)
-        let card = try ModelCard(metadata: file.metadata, path: path)
+        return try Model(metadata: file.metadata, weights: file.tensors, path: path)
+    }
+
+    /// A model from a file's metadata (its card) and tensors; errors name `path`.
+    public convenience init(metadata: [String: String], weights: [(name: String, tensor: Tensor)], path: String) throws {
+        let card = try ModelCard(metadata: metadata, path: path)
         guard let e = Zoo.entry(card.architecture) else {
             throw CheckpointError(path: path, reason: "unknown architecture \(card.architecture)")
         }
-        let model = Model(card: card, network: e.build(card.config))
-        try model.assign(file.tensors, path: path)
-        return model
+        self.init(card: card, network: e.build(card.config))
+        try assign(weights, path: path)
     }
 
     /// Writes weights, running statistics and the card atomically.

@@ -9,6 +9,8 @@ import Jobs
 import Pipelines
 import Reports
 import TensorCore
+import Training
+import Zoo
 
 struct AnomalyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -79,6 +81,12 @@ struct AnomalyCommand: ParsableCommand {
         @Option(help: "Seed for the split, the coreset and training.")
         var seed: UInt64 = 0
 
+        @Option(name: .customLong("run-dir"), help: "Autoencoder: folder for the training run's checkpoint, metrics, curves and run.yaml (default: OUT without its extension + .run).")
+        var runDir: String?
+
+        @Flag(help: "Autoencoder: continue the run saved in --run-dir.")
+        var resume = false
+
         @Option(help: "Threads (default: all cores).")
         var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -99,48 +107,18 @@ struct AnomalyCommand: ParsableCommand {
                     if let d = try? AnomalyDataset.open(g), d.isMVTec { paths += d.train; continue }
                     paths += try FileWalker().files(under: g).map(\.path)
                 }
-                var fitSet = decodeImages(paths), valSet: [Image] = []
+                var fitPaths = paths, valPaths: [String] = []
                 if let val {
-                    valSet = decodeImages(try FileWalker().files(under: val).map(\.path))
+                    valPaths = try FileWalker().files(under: val).map(\.path)
                 } else {
-                    var rng = SeededRNG(seed: seed ^ 0x5A11)
-                    var order = Array(fitSet.indices)
-                    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+                    let order = SeededShuffle.permutation(paths.count, seed: seed ^ 0x5A11)
                     let nVal = max(1, Int((Double(order.count) * valSplit).rounded()))
-                    valSet = order.prefix(nVal).map { fitSet[$0] }
-                    fitSet = order.dropFirst(nVal).sorted().map { fitSet[$0] }
+                    valPaths = order.prefix(nVal).map { paths[$0] }
+                    fitPaths = order.dropFirst(nVal).sorted().map { paths[$0] }
                 }
-                guard !fitSet.isEmpty, !valSet.isEmpty else { throw AnomalyError(path: good.joined(separator: " "), reason: "need good images to fit on and to validate with") }
-                printError("fitting \(method) on \(fitSet.count) good images, threshold from \(valSet.count) held-out good images at \(fpr * 100) % false positives")
-                let model: AnomalyModel
-                if method == "patchcore" {
-                    var c = PatchCore.Config()
-                    c.backbone = backbone
-                    c.memoryMB = memoryMb
-                    c.seed = seed
-                    if let inputSize { c.inputSize = inputSize }
-                    if let layers { c.layers = layers.split(separator: ",").map(String.init) }
-                    let bb = try cache.store.load(backbone)
-                    bb.network.fuseForInference()
-                    let bar = ProgressBar(total: fitSet.count, label: "features")
-                    model = try PatchCore.fit(good: fitSet, validation: valSet, config: c, backbone: bb, fpr: fpr, threads: threads) { done, _ in
-                        bar.advance(by: done - bar.done)
-                    }
-                    bar.finish()
-                } else {
-                    var c = AutoencoderDetector.Config()
-                    c.epochs = epochs
-                    if let inputSize { c.inputSize = inputSize }
-                    c.ssim = ssim
-                    c.seed = seed
-                    let t0 = Date()
-                    model = try AutoencoderDetector.fit(good: fitSet, validation: valSet, config: c, fpr: fpr, threads: threads) { e, n, loss in
-                        let eta = Date().timeIntervalSince(t0) / Double(e) * Double(n - e)
-                        printError(String(format: "epoch %d/%d  loss %.5f  ETA %.0f s", e, n, loss, eta))
-                    }
-                }
-                try FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent.isEmpty ? "." : (out as NSString).deletingLastPathComponent,
-                                                        withIntermediateDirectories: true)
+                guard !fitPaths.isEmpty, !valPaths.isEmpty else { throw AnomalyError(path: good.joined(separator: " "), reason: "need good images to fit on and to validate with") }
+                printError("fitting \(method) on \(fitPaths.count) good images, threshold from \(valPaths.count) held-out good images at \(fpr * 100) % false positives")
+                let model: AnomalyModel = method == "patchcore" ? try fitPatchCore(fitPaths, valPaths) : try fitAutoencoder(fitPaths, valPaths)
                 try model.save(path: out)
                 let bytes = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
                 var usage = rusage()
@@ -148,6 +126,65 @@ struct AnomalyCommand: ParsableCommand {
                 printError(String(format: "wrote %@ (%.1f MB): threshold %.4g; fitted in %.1f s, peak memory %.0f MB", out, Double(bytes) / 1e6,
                                   model.threshold, Date().timeIntervalSince(started), Double(usage.ru_maxrss) / 1024))
             }
+        }
+
+        func fitPatchCore(_ fitPaths: [String], _ valPaths: [String]) throws -> AnomalyModel {
+            var c = PatchCore.Config()
+            c.backbone = backbone
+            c.memoryMB = memoryMb
+            c.seed = seed
+            if let inputSize { c.inputSize = inputSize }
+            if let layers { c.layers = layers.split(separator: ",").map(String.init) }
+            let bb = try cache.store.load(backbone)
+            bb.network.fuseForInference()
+            let fitSet = decodeImages(fitPaths), valSet = decodeImages(valPaths)
+            guard !fitSet.isEmpty, !valSet.isEmpty else { throw AnomalyError(path: good.joined(separator: " "), reason: "no readable good images to fit on or to validate with") }
+            let bar = ProgressBar(total: fitSet.count, label: "features")
+            defer { bar.finish() }
+            return try PatchCore.fit(good: fitSet, validation: valSet, config: c, backbone: bb, fpr: fpr, threads: threads) { done, _ in
+                bar.advance(by: done - bar.done)
+            }
+        }
+
+        /// The autoencoder trains on the run loop; its run files go to --run-dir.
+        func fitAutoencoder(_ fitPaths: [String], _ valPaths: [String]) throws -> AnomalyModel {
+            var c = AutoencoderDetector.Config()
+            c.epochs = epochs
+            if let inputSize { c.inputSize = inputSize }
+            c.ssim = ssim
+            c.seed = seed
+            let folder = runDir ?? ((out as NSString).deletingPathExtension + ".run")
+            let loop: TrainingLoop<AutoencoderTask>
+            if resume {
+                let saved = try TrainingLoop<AutoencoderTask>.savedRun(folder: folder)
+                let saved_c = try JSONDecoder().decode(AutoencoderDetector.Config.self, from: Data(saved.taskSettings.utf8))
+                let m = try Model(metadata: saved.metadata, weights: saved.weights, path: folder + "/checkpoint.safetensors")
+                let task = try AutoencoderTask(paths: fitPaths, config: saved_c, threads: threads, model: m)
+                loop = try TrainingLoop(resuming: task, data: task.data, folder: folder, threads: threads)
+                let s = loop.startingPoint
+                printError("resuming \(folder) at epoch \(s.epoch + 1), step \(s.step)")
+            } else {
+                if FileManager.default.fileExists(atPath: folder + "/checkpoint.safetensors") {
+                    throw TrainError(message: "\(folder) already holds a run; pass --resume to continue it or choose another --run-dir")
+                }
+                let task = try AutoencoderTask(paths: fitPaths, config: c, threads: threads)
+                loop = try TrainingLoop(task: task, options: task.options, taskSettings: task.settingsJSON, data: task.data, folder: folder, threads: threads)
+                loop.record = RunRecord(vigil: .current, task: .anomalyAutoencoder, command: "anomaly fit", arguments: CommandLine.invocation(after: "fit"),
+                                        seed: seed, threads: threads, data: task.data, options: task.options, taskSettings: task.settingsJSON,
+                                        architecture: "conv_autoencoder")
+            }
+            loop.onNote = { printError($0) }
+            let t0 = Date(), n = loop.options.epochs, first = loop.startingPoint.epoch
+            loop.onEpoch = { r in
+                let done = Double(r.epoch - first)
+                let eta = Date().timeIntervalSince(t0) / max(done, 1) * Double(n - r.epoch)
+                printError(String(format: "epoch %d/%d  loss %.5f  ETA %.0f s", r.epoch, n, r["train_loss"] ?? 0, eta))
+            }
+            let summary = try loop.run()
+            guard !summary.interrupted else { throw TrainError(message: "stopped before the end; continue with --resume") }
+            printError("run files (checkpoint, metrics.csv, curves.png, run.yaml) in \(folder)")
+            return try loop.task.detector(validationCount: valPaths.count, image: { try ImageCodec.decode(fileAt: valPaths[$0]).image }, fpr: fpr,
+                                          context: Context(threads: threads, seed: seed), skipped: { printError("skipped \($0)") })
         }
     }
 

@@ -159,10 +159,10 @@ struct TrainDetect: ParsableCommand {
                 var o = TrainOptions()
                 o.epochs = epochs
                 o.batchSize = batch
-                o.optimizer = "adamw"
+                o.optimizer = .adamw
                 o.learningRate = lr
                 o.weightDecay = weightDecay
-                o.schedule = "cosine"
+                o.schedule = .cosine
                 o.warmupEpochs = warmup
                 o.augment = augment
                 o.validationFraction = valSplit

@@ -78,7 +78,7 @@ struct Finetune: ParsableCommand {
     func run() throws {
         try runJob("vigil finetune") {
             let source = try DatasetSource.open(dataset)
-            var options = try flags.options(epochs: 10, batch: 32, optimizer: "adamw", lr: 1e-3, weightDecay: 0.01)
+            var options = try flags.options(epochs: 10, batch: 32, optimizer: .adamw, lr: 1e-3, weightDecay: 0.01)
             var model: Model?
             if !flags.resume {
                 let base = try FineTune.loadBase(from, arch: arch, store: cache.store)

@@ -24,7 +24,7 @@ struct Models: ParsableCommand {
             } else { pretrained = "no" }
             let c = e.defaultConfig
             // Detectors take whole images: the size is the longer side (FLOPs for a square input).
-            let input = e.defaultPreprocessing.resize == "longer_side" ? "\(c.inputSize) longest" : "\(c.inputSize)x\(c.inputSize)x\(c.inputChannels)"
+            let input = e.defaultPreprocessing.resize == .longerSide ? "\(c.inputSize) longest" : "\(c.inputSize)x\(c.inputSize)x\(c.inputChannels)"
             print(padded(e.name, 20) + String(format: " %8.2fM %8.3f  ", Double(model.parameterCount) / 1e6, cost.flops / 1e9)
                   + padded(input, 12) + " " + pretrained)
         }
@@ -54,7 +54,7 @@ struct Inspect: ParsableCommand {
             let model = try Model.load(path: file)
             let card = model.card
             print("architecture: \(card.architecture)  classes: \(card.config.numClasses)  input: \(card.config.inputSize)×\(card.config.inputSize)×\(card.config.inputChannels)")
-            print("preprocessing: resize \(card.preprocessing.resize) \(card.preprocessing.resizeTo) → \(card.preprocessing.inputSize), mean \(card.preprocessing.mean), std \(card.preprocessing.std), \(card.preprocessing.interpolation)")
+            print("preprocessing: resize \(card.preprocessing.resize.rawValue) \(card.preprocessing.resizeTo) → \(card.preprocessing.inputSize), mean \(card.preprocessing.mean), std \(card.preprocessing.std), \(card.preprocessing.interpolation)")
             print("padding: \(card.config.padding)  batchnorm eps: \(card.config.batchNormEps)")
             print("provenance: \(card.provenance.source); data \(card.provenance.data); vigil \(card.provenance.vigilVersion); \(card.provenance.created)")
             if !card.labels.isEmpty { print("labels: \(card.labels.prefix(5).joined(separator: "; "))\(card.labels.count > 5 ? "; … (\(card.labels.count))" : "")") }

@@ -56,7 +56,7 @@ struct Train: ParsableCommand {
     func run() throws {
         try runJob("vigil train") {
             let source = try DatasetSource.open(dataset)
-            let options = try flags.options(epochs: 10, batch: 64, optimizer: "adamw", lr: 1e-3, weightDecay: 0.01)
+            let options = try flags.options(epochs: 10, batch: 64, optimizer: .adamw, lr: 1e-3, weightDecay: 0.01)
             var model: Model?
             if !flags.resume {
                 let entry = Zoo.entry(arch)!
@@ -68,8 +68,8 @@ struct Train: ParsableCommand {
                 config.inputSize = inputSize ?? (source.kind == "idx" ? 28 : config.inputSize)
                 if let width { config.widthMultiplier = width }
                 pre.inputSize = config.inputSize
-                if pre.resize == "stretch" || source.kind == "idx" { pre.resize = "stretch"; pre.resizeTo = config.inputSize }
-                pre.colorMode = gray ? "gray" : "rgb"
+                if pre.resize == .stretch || source.kind == "idx" { pre.resize = .stretch; pre.resizeTo = config.inputSize }
+                pre.colorMode = gray ? .gray : .rgb
                 if gray && pre.mean.count != 1 { pre.mean = [0.5]; pre.std = [0.5] }
                 if !gray && pre.mean.count != 3 { pre.mean = [0.5, 0.5, 0.5]; pre.std = [0.25, 0.25, 0.25] }
                 let m = try Model(zoo: arch, config: config, labels: source.train.classes, seed: options.seed)

@@ -17,8 +17,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Images per step (default: 64 for train, 32 for finetune).")
     var batch: Int?
 
-    @Option(help: "sgd, adam or adamw (default: adamw).")
-    var optimizer: String?
+    @Option(help: "Optimizer (default: adamw).")
+    var optimizer: OptimizerKind?
 
     @Option(help: "Peak learning rate (default: 0.001).")
     var lr: Float?
@@ -32,8 +32,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(name: .customLong("weight-decay"), help: "Weight decay, decoupled for adamw, L2 otherwise (default: 0.01 adamw, 5e-4 sgd, 0 adam).")
     var weightDecay: Float?
 
-    @Option(help: "Learning-rate schedule, per step: constant, step, cosine or onecycle.")
-    var schedule = "cosine"
+    @Option(help: "Learning-rate schedule, evaluated per step.")
+    var schedule = ScheduleKind.cosine
 
     @Option(help: "Linear warm-up, in epochs (fractions allowed).")
     var warmup = 0.0
@@ -62,8 +62,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(help: "Early stopping: epochs without improvement of --monitor before stopping (0: off).")
     var patience = 0
 
-    @Option(help: "val_accuracy, val_loss, train_loss or train_accuracy: picks best.safetensors and drives early stopping.")
-    var monitor = "val_accuracy"
+    @Option(help: "The figure that picks best.safetensors and drives early stopping.")
+    var monitor = MonitorChoice.valAccuracy
 
     @Option(name: .customLong("clip-norm"), help: "Clip the global gradient norm (0: off).")
     var clipNorm: Float = 0
@@ -74,8 +74,8 @@ struct TrainingFlags: ParsableArguments {
     @Option(name: .customLong("checkpoint-every"), help: "Also save the resume checkpoint every N steps (0: each epoch only).")
     var checkpointEvery = 0
 
-    @Option(name: .customLong("log-format"), help: "Metrics log: csv or jsonl.")
-    var logFormat = "csv"
+    @Option(name: .customLong("log-format"), help: "Metrics log format.")
+    var logFormat = LogFormat.csv
 
     @Flag(help: "Continue the run saved in --out (same options, data and seed; same --threads for identical weights).")
     var resume = false
@@ -90,12 +90,11 @@ struct TrainingFlags: ParsableArguments {
     var maxSteps: Int?
 
     func validate() throws {
-        guard ["csv", "jsonl"].contains(logFormat) else { throw ValidationError("--log-format must be csv or jsonl") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     /// Options with the command's defaults for anything not given.
-    func options(epochs defEpochs: Int, batch defBatch: Int, optimizer defOpt: String, lr defLR: Float, weightDecay defWD: Float) throws -> TrainOptions {
+    func options(epochs defEpochs: Int, batch defBatch: Int, optimizer defOpt: OptimizerKind, lr defLR: Float, weightDecay defWD: Float) throws -> TrainOptions {
         var o = TrainOptions()
         o.epochs = epochs ?? defEpochs
         o.batchSize = batch ?? defBatch
@@ -103,7 +102,7 @@ struct TrainingFlags: ParsableArguments {
         o.learningRate = lr ?? defLR
         o.momentum = momentum
         o.nesterov = nesterov
-        o.weightDecay = weightDecay ?? (o.optimizer == "adamw" ? defWD : (o.optimizer == "sgd" ? 5e-4 : 0))
+        o.weightDecay = weightDecay ?? (o.optimizer == .adamw ? defWD : (o.optimizer == .sgd ? 5e-4 : 0))
         o.schedule = schedule
         o.warmupEpochs = warmup
         o.stepEpochs = stepEpochs
@@ -137,7 +136,7 @@ struct TrainingFlags: ParsableArguments {
             var ignored: [String] = []
             if let epochs, epochs != saved.epochs { ignored.append("--epochs \(epochs) (run: \(saved.epochs))") }
             if let batch, batch != saved.batchSize { ignored.append("--batch \(batch) (run: \(saved.batchSize))") }
-            if let optimizer, optimizer != saved.optimizer { ignored.append("--optimizer \(optimizer) (run: \(saved.optimizer))") }
+            if let optimizer, optimizer != saved.optimizer { ignored.append("--optimizer \(optimizer.rawValue) (run: \(saved.optimizer.rawValue))") }
             if let lr, lr != saved.learningRate { ignored.append("--lr \(lr) (run: \(saved.learningRate))") }
             if let weightDecay, weightDecay != saved.weightDecay { ignored.append("--weight-decay \(weightDecay) (run: \(saved.weightDecay))") }
             if !ignored.isEmpty {
@@ -159,7 +158,7 @@ struct TrainingFlags: ParsableArguments {
         let o = trainer.options
         printError("\(command): \(trainer.model.card.architecture), \(parts.train.count) training images in \(parts.train.classes.count) classes"
                    + (parts.validation.map { ", \($0.count) validation" } ?? "") + (parts.test.map { ", \($0.count) test" } ?? "")
-                   + "; \(o.epochs) epochs of batch \(o.batchSize), \(o.optimizer) lr \(o.learningRate) \(o.schedule), \(threads) threads")
+                   + "; \(o.epochs) epochs of batch \(o.batchSize), \(o.optimizer.rawValue) lr \(o.learningRate) \(o.schedule.rawValue), \(threads) threads")
         let start = Date()
         trainer.onNote = { printError($0) }
         // ETA from the wall time per epoch since the first epoch ended (the first epoch alone
@@ -196,7 +195,8 @@ struct TrainingFlags: ParsableArguments {
             // The test part is scored once, with the model best.safetensors holds.
             let best = try Trainer(model: try Model.load(path: trainer.bestModelPath), train: parts.train, validation: nil,
                                    options: trainer.options, folder: out, threads: threads)
-            let (loss, metrics) = try best.evaluate(test)
+            let r = try best.evaluate(test)
+            let (loss, metrics) = (r.loss, r.metrics)
             print(String(format: "test: accuracy %.4f  loss %.4f  (%d images, best.safetensors from epoch %d)",
                          metrics.accuracy, loss, metrics.total, summary.bestEpoch ?? 0))
             report["test_accuracy"] = metrics.accuracy

@@ -144,7 +144,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(summary["test_images"] as? Int, 24)
         let m = try Model.load(path: dir + "/idxrun/best.safetensors")
         XCTAssertEqual(m.card.labels, ["checker", "rows", "columns"])
-        XCTAssertEqual(m.card.preprocessing.colorMode, "gray")
+        XCTAssertEqual(m.card.preprocessing.colorMode, .gray)
         let e = try runVigil(["eval", idx, "--model", dir + "/idxrun/best.safetensors", "--out", dir + "/idxeval", "--threads", "1"])
         XCTAssertEqual(e.status, 0, e.stderr)
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/idxeval/summary.json"))) as! [String: Any]

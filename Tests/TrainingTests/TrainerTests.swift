@@ -51,7 +51,7 @@ final class TrainerTests: XCTestCase {
         config.inputChannels = 1
         config.widthMultiplier = 0.25
         let m = try Model(zoo: "crop_vgg", config: config, labels: PatternDataset(count: 1, seed: 0).classes, seed: seed)
-        m.card.preprocessing = Preprocessing(inputSize: 16, resize: "stretch", resizeTo: 16, mean: [0.5], std: [0.25], colorMode: "gray")
+        m.card.preprocessing = Preprocessing(inputSize: 16, resize: .stretch, resizeTo: 16, mean: [0.5], std: [0.25], colorMode: .gray)
         return m
     }
 
@@ -89,7 +89,7 @@ final class TrainerTests: XCTestCase {
         // The best model file is a normal model with the labels and preprocessing.
         let best = try Model.load(path: dir + "/best.safetensors")
         XCTAssertEqual(best.card.labels, train.classes)
-        XCTAssertEqual(best.card.preprocessing.colorMode, "gray")
+        XCTAssertEqual(best.card.preprocessing.colorMode, .gray)
         XCTAssertEqual(best.card.provenance.epochs, s.bestEpoch)
         let png = try ImageCodec.decode(fileAt: dir + "/curves.png").image
         XCTAssertGreaterThan(png.width, 400)
@@ -223,7 +223,7 @@ final class EvaluationInputTests: XCTestCase {
         config.inputSize = 32
         config.widthMultiplier = 0.25
         let m = try Model(zoo: "crop_vgg", config: config, labels: data.classes, seed: 1)
-        m.card.preprocessing = Preprocessing(inputSize: 32, resize: "shorter_side", resizeTo: 40, mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.25])
+        m.card.preprocessing = Preprocessing(inputSize: 32, resize: .shorterSide, resizeTo: 40, mean: [0.5, 0.4, 0.3], std: [0.2, 0.3, 0.25])
         var o = TrainOptions()
         o.augment = "driving"  // the training chain is random; evaluation must not be
         let trainer = try Trainer(model: m, train: data, validation: nil, options: o, folder: dir + "/run", threads: 2)
