@@ -6,6 +6,7 @@ import TensorCore
 import XCTest
 import Zoo
 @testable import Anomaly
+import Training
 
 final class AnomalyTests: XCTestCase {
     /// Greedy coreset: the isolated far points are kept first, and the fast selection (threads,
@@ -122,9 +123,12 @@ final class AnomalyTests: XCTestCase {
         config.batch = 8
         config.blurSigma = 1
         let good = (0..<24).map { Self.part(seed: UInt64($0), blob: false) }
-        var losses: [Double] = []
-        let det = try AutoencoderDetector.fit(good: good, validation: (100..<108).map { Self.part(seed: UInt64($0), blob: false) }, config: config,
-                                              fpr: 0.125, threads: 2) { _, _, loss in losses.append(loss) }
+        let folder = NSTemporaryDirectory() + "vigil-ae-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let (det, history) = try AutoencoderTask.fit(good: good, validation: (100..<108).map { Self.part(seed: UInt64($0), blob: false) }, config: config,
+                                                     fpr: 0.125, threads: 2, folder: folder)
+        let losses = history.compactMap { $0["train_loss"] }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/metrics.csv"))
         XCTAssertLessThan(losses.last!, losses.first! * 0.5, "it learns: \(losses.first!) → \(losses.last!)")
         let ctx = Context(threads: 1)
         var wins = 0

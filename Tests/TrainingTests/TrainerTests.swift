@@ -101,7 +101,7 @@ final class TrainerTests: XCTestCase {
     func testResumedRunEqualsUninterruptedRun() throws {
         let train = PatternDataset(count: 44, seed: 2), val = PatternDataset(count: 12, seed: 900)
         var o = options(epochs: 3)
-        o.optimizer = "adamw"
+        o.optimizer = .adamw
         o.checkpointEverySteps = 4
         o.augment = "inspection"  // flips and noise: the augmentation stream must resume too
         let a = try Trainer(model: try model(), train: train, validation: val, options: o, folder: dir + "/a", threads: 1)
@@ -186,16 +186,16 @@ final class TrainerTests: XCTestCase {
         var o = options(epochs: 20)
         o.learningRate = 1e-7  // nothing improves after the first epoch
         o.patience = 2
-        o.monitor = "train_accuracy"
+        o.monitor = .trainAccuracy
         let t = try Trainer(model: try model(), train: train, validation: nil, options: o, folder: dir, threads: 1)
         t.progress = false
         let s = try t.run()
         XCTAssertTrue(s.stoppedEarly)
         XCTAssertLessThan(s.history.count, 20)
-        var bad = options()
-        bad.optimizer = "rmsprop"
-        XCTAssertThrowsError(try Trainer(model: try model(), train: train, validation: nil, options: bad, folder: dir, threads: 1)) {
-            XCTAssertTrue("\($0)".contains("--optimizer rmsprop"))
+        // An unknown optimizer in saved settings is refused with the valid names, never a fallback.
+        let json = String(decoding: try JSONEncoder().encode(options()), as: UTF8.self).replacingOccurrences(of: "\"adamw\"", with: "\"rmsprop\"")
+        XCTAssertThrowsError(try JSONDecoder().decode(TrainOptions.self, from: Data(json.utf8))) {
+            XCTAssertTrue("\($0)".contains("rmsprop") && "\($0)".contains("sgd, adam, adamw"), "\($0)")
         }
         var unknownLayer = options()
         unknownLayer.trainableFrom = "stage9"

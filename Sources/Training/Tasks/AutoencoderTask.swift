@@ -155,11 +155,12 @@ public final class AutoencoderTask: TrainingTask {
     /// Trains on `good` images in memory with the run files in `folder` and sets the threshold
     /// on `validation`: the whole fit in one call (tests, library users).
     public static func fit(good: [Image], validation: [Image], config: AutoencoderDetector.Config, fpr: Double, threads: Int,
-                           folder: String) throws -> AutoencoderDetector {
+                           folder: String) throws -> (detector: AutoencoderDetector, history: [EpochRow]) {
         let task = try AutoencoderTask(images: good, config: config)
         let loop = try TrainingLoop(task: task, options: task.options, taskSettings: task.settingsJSON, data: task.data, folder: folder, threads: threads)
         loop.progress = false
-        try loop.run()
-        return try task.detector(validationCount: validation.count, image: { validation[$0] }, fpr: fpr, context: Context(threads: threads, seed: config.seed))
+        let summary = try loop.run()
+        let det = try task.detector(validationCount: validation.count, image: { validation[$0] }, fpr: fpr, context: Context(threads: threads, seed: config.seed))
+        return (det, summary.history)
     }
 }
